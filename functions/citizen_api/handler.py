@@ -1,0 +1,95 @@
+"""Citizen API: the catalogue, and a citizen's own cases."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from tawasul.api.http import JSON, caller_of, create_app, once, resolve
+from tawasul.api.models import CaseList, CitizenCaseView, EntityList, MessageRequest, SubmitCaseRequest
+from tawasul.api.views import case_summary, citizen_case_view, entity_view
+from tawasul.config import get_settings
+from tawasul.domain.case import Channel
+from tawasul.observability import logger, metrics
+from tawasul.services import defaults
+from tawasul.services.cases import NewCase
+from tawasul.services.catalogue import list_entities
+
+app = create_app()
+Reference = Annotated[str, Path(min_length=1, max_length=40, description="e.g. TW-7K3M-9Q2X-D4HP")]
+
+
+@app.get("/v1/entities", summary="The government entities a case can be addressed to (public)")
+def get_entities() -> EntityList:
+    return EntityList(items=[entity_view(e) for e in list_entities(defaults.catalogue())])
+
+
+@app.post("/v1/cases", summary="Submit a case", responses={201: {"description": "Created"}})
+def submit_case(body: SubmitCaseRequest) -> Response[CitizenCaseView]:
+    caller = caller_of(app)
+    new = NewCase(
+        type=body.type,
+        entity_id=body.entity_id,
+        subject=body.subject,
+        description=body.description,
+        language=body.language,
+        channel=Channel(body.channel),
+    )
+
+    def produce() -> dict:
+        record = defaults.citizen_cases().submit(caller, new)
+        logger.append_keys(reference=record.case.reference, entity_id=record.case.entity_id)
+        metrics.add_metric(name="CaseSubmitted", unit=MetricUnit.Count, value=1)
+        return citizen_case_view(record).model_dump(mode="json")
+
+    view = once(app, "submit_case", caller, body.model_dump(mode="json"), produce)
+    return Response(status_code=201, content_type=JSON, body=view)
+
+
+@app.get("/v1/cases", summary="My cases, newest first")
+def list_my_cases(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> CaseList:
+    page = defaults.citizen_cases().list_mine(caller_of(app), limit, next_token)
+    return CaseList(items=[case_summary(c) for c in page.items], next_token=page.next_token)
+
+
+@app.get("/v1/cases/<reference>", summary="One of my cases with its timeline")
+def get_my_case(reference: Reference) -> CitizenCaseView:
+    record = defaults.citizen_cases().get_mine(caller_of(app), reference)
+    logger.append_keys(reference=record.case.reference, entity_id=record.case.entity_id)
+    return citizen_case_view(record)
+
+
+@app.post("/v1/cases/<reference>/messages", summary="Add information to my case")
+def add_message(reference: Reference, body: MessageRequest) -> Response[CitizenCaseView]:
+    caller = caller_of(app)
+
+    def produce() -> dict:
+        record = defaults.citizen_cases().add_message(caller, reference, body.text)
+        logger.append_keys(reference=record.case.reference, entity_id=record.case.entity_id)
+        metrics.add_metric(name="CitizenMessageAdded", unit=MetricUnit.Count, value=1)
+        return citizen_case_view(record).model_dump(mode="json")
+
+    view = once(app, f"message:{reference.upper()}", caller, body.model_dump(mode="json"), produce)
+    return Response(status_code=201, content_type=JSON, body=view)
+
+
+@app.post("/v1/cases/<reference>/withdraw", summary="Withdraw my case before it is answered")
+def withdraw(reference: Reference) -> CitizenCaseView:
+    record = defaults.citizen_cases().withdraw(caller_of(app), reference)
+    logger.append_keys(reference=record.case.reference, entity_id=record.case.entity_id)
+    metrics.add_metric(name="CaseWithdrawn", unit=MetricUnit.Count, value=1)
+    return citizen_case_view(record)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    get_settings()  # fail fast on a misconfigured function
+    return resolve(app, event, context)

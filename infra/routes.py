@@ -1,0 +1,30 @@
+"""The HTTP API route table: one place for the CDK api construct, the local gateway's tests,
+the authorization matrix and the OpenAPI generator. Pure Python: no CDK import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # API Gateway syntax: /v1/cases/{reference}
+    function: str  # folder name under functions/
+    public: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/v1/entities", "citizen_api", public=True),
+    Route("POST", "/v1/cases", "citizen_api"),
+    Route("GET", "/v1/cases", "citizen_api"),
+    Route("GET", "/v1/cases/{reference}", "citizen_api"),
+    Route("POST", "/v1/cases/{reference}/messages", "citizen_api"),
+    Route("POST", "/v1/cases/{reference}/withdraw", "citizen_api"),
+)
+
+API_FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(r.function for r in ROUTES))

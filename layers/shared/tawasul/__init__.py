@@ -1,0 +1,1 @@
+"""Tawasul: the national suggestions and complaints platform (shared Lambda layer)."""

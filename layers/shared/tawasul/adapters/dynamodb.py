@@ -1,0 +1,397 @@
+"""The single table (docs/access-patterns.md): cases, timelines, catalogue.
+
+Every case change is one ``TransactWriteItems``: the case item, guarded by its version and
+status, and an append-only timeline item. The table's stream turns those into events."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from tawasul.adapters.aws import client
+from tawasul.clock import iso, iso_micro, parse_iso
+from tawasul.domain.case import (
+    ActorRole,
+    Case,
+    CaseType,
+    Channel,
+    Language,
+    TimelineEntry,
+    Visibility,
+)
+from tawasul.domain.catalogue import Entity
+from tawasul.domain.lifecycle import Status
+from tawasul.domain.reference import is_valid_compact
+from tawasul.errors import ConcurrentChange, InvalidPageToken, ReferenceTaken, Retryable
+from tawasul.ports import Page
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+_RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+}
+CATALOGUE_PK = "CATALOGUE"
+
+
+def case_pk(reference: str) -> str:
+    return f"CASE#{reference}"
+
+
+def citizen_pk(citizen_id: str) -> str:
+    return f"CITIZEN#{citizen_id}"
+
+
+def queue_pk(entity_id: str, status: Status) -> str:
+    return f"ENTITY#{entity_id}#{status.value}"
+
+
+def dump(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in item.items() if v is not None}
+
+
+def load(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+# --- mapping: domain <-> stored items -------------------------------------------------------
+def case_item(case: Case) -> dict[str, Any]:
+    return {
+        "PK": case_pk(case.reference),
+        "SK": "CASE",
+        "kind": "case",
+        "reference": case.reference,
+        "type": case.type.value,
+        "entity_id": case.entity_id,
+        "queue_entity_id": case.queue_entity_id,
+        "subject": case.subject,
+        "description": case.description,
+        "language": case.language.value,
+        "channel": case.channel.value,
+        "status": case.status.value,
+        "citizen_id": case.citizen_id,
+        "created_at": iso_micro(case.created_at),
+        "updated_at": iso_micro(case.updated_at),
+        "due_at": iso(case.due_at),
+        "version": case.version,
+        "GSI1PK": citizen_pk(case.citizen_id),
+        "GSI1SK": iso_micro(case.created_at),
+        "GSI2PK": queue_pk(case.queue_entity_id, case.status),
+        "GSI2SK": f"{iso(case.due_at)}#{case.reference}",
+    }
+
+
+def case_from_item(item: dict[str, Any]) -> Case:
+    return Case(
+        reference=item["reference"],
+        type=CaseType(item["type"]),
+        entity_id=item["entity_id"],
+        queue_entity_id=item["queue_entity_id"],
+        subject=item["subject"],
+        description=item["description"],
+        language=Language(item["language"]),
+        channel=Channel(item["channel"]),
+        status=Status(item["status"]),
+        citizen_id=item["citizen_id"],
+        created_at=parse_iso(item["created_at"]),
+        updated_at=parse_iso(item["updated_at"]),
+        due_at=parse_iso(item["due_at"]),
+        version=int(item["version"]),
+    )
+
+
+def entry_item(case: Case, entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "PK": case_pk(case.reference),
+        "SK": f"EVT#{entry.event_id}",
+        "kind": "event",
+        "event": entry.kind,
+        "event_id": entry.event_id,
+        "reference": case.reference,
+        "entity_id": case.entity_id,
+        "queue_entity_id": case.queue_entity_id,
+        "case_type": case.type.value,
+        "language": case.language.value,
+        "at": iso_micro(entry.at),
+        "actor_role": entry.actor_role.value,
+        "actor_id": entry.actor_id,
+        "visibility": entry.visibility.value,
+        "text": entry.text,
+        "status_from": entry.status_from.value if entry.status_from else None,
+        "status_to": entry.status_to.value if entry.status_to else None,
+        "data": entry.data or None,
+    }
+
+
+def entry_from_item(item: dict[str, Any]) -> TimelineEntry:
+    return TimelineEntry(
+        event_id=item["event_id"],
+        kind=item["event"],
+        at=parse_iso(item["at"]),
+        actor_role=ActorRole(item["actor_role"]),
+        visibility=Visibility(item["visibility"]),
+        text=item.get("text"),
+        status_from=Status(item["status_from"]) if item.get("status_from") else None,
+        status_to=Status(item["status_to"]) if item.get("status_to") else None,
+        actor_id=item.get("actor_id"),
+        data={str(k): str(v) for k, v in (item.get("data") or {}).items()},
+    )
+
+
+def entity_item(entity: Entity) -> dict[str, Any]:
+    return {
+        "PK": f"ENTITY#{entity.id}",
+        "SK": "PROFILE",
+        "kind": "entity",
+        "id": entity.id,
+        "name_ar": entity.name_ar,
+        "name_en": entity.name_en,
+        "joined": entity.joined,
+        "central": entity.central,
+        "GSI1PK": CATALOGUE_PK,
+        "GSI1SK": entity.id,
+    }
+
+
+def entity_from_item(item: dict[str, Any]) -> Entity:
+    return Entity(
+        id=item["id"],
+        name_ar=item["name_ar"],
+        name_en=item["name_en"],
+        joined=bool(item["joined"]),
+        central=bool(item.get("central", False)),
+    )
+
+
+# --- errors and pagination ------------------------------------------------------------------
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Throttling and outages become ``Retryable``; everything else propagates."""
+    try:
+        yield
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _RETRYABLE:
+            raise Retryable() from error
+        raise
+
+
+def _cancelled_by_condition(error: ClientError) -> bool:
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    reasons = error.response.get("CancellationReasons") or []
+    return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+
+
+def encode_token(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    plain = load(last_key)
+    raw = json.dumps(plain, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+_CASE_PK = re.compile(r"^CASE#TW-([0-9A-Z]{4})-([0-9A-Z]{4})-([0-9A-Z]{4})$")
+_ISO_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+
+
+def decode_citizen_token(token: str, citizen_id: str) -> dict[str, Any]:
+    """The start key of the next page of ``citizen_id``'s list; anything else is a 400."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        plain = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidPageToken() from None
+    if not isinstance(plain, dict) or set(plain) != {"PK", "SK", "GSI1PK", "GSI1SK"}:
+        raise InvalidPageToken()
+    if not all(isinstance(v, str) for v in plain.values()):
+        raise InvalidPageToken()
+    match = _CASE_PK.match(plain["PK"])
+    if (
+        plain["GSI1PK"] != citizen_pk(citizen_id)
+        or plain["SK"] != "CASE"
+        or not match
+        or not is_valid_compact("".join(match.groups()))
+        or not _ISO_KEY.match(plain["GSI1SK"])
+    ):
+        raise InvalidPageToken()
+    return dump(plain)
+
+
+# --- repositories ---------------------------------------------------------------------------
+class DynamoCaseRepository:
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+        self._table = table_name
+        self._client = dynamodb
+
+    @property
+    def db(self) -> Any:
+        if self._client is None:
+            self._client = client("dynamodb")
+        return self._client
+
+    def create(self, case: Case, entry: TimelineEntry) -> None:
+        try:
+            with translated_errors():
+                self.db.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": dump(case_item(case)),
+                                "ConditionExpression": "attribute_not_exists(PK)",
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": dump(entry_item(case, entry)),
+                                "ConditionExpression": "attribute_not_exists(PK)",
+                            }
+                        },
+                    ]
+                )
+        except ClientError as error:
+            if _cancelled_by_condition(error):
+                raise ReferenceTaken(case.reference) from error
+            raise
+
+    def get(self, reference: str) -> tuple[Case, list[TimelineEntry]] | None:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": case_pk(reference)}},
+            "ConsistentRead": True,
+        }
+        with translated_errors():
+            while True:
+                page = self.db.query(**kwargs)
+                items.extend(load(i) for i in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        case = next((i for i in items if i["SK"] == "CASE"), None)
+        if case is None:
+            return None
+        timeline = [entry_from_item(i) for i in items if i["SK"].startswith("EVT#")]
+        return case_from_item(case), timeline
+
+    def save(self, before: Case, after: Case, entry: TimelineEntry) -> None:
+        try:
+            with translated_errors():
+                self.db.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": dump(case_item(after)),
+                                "ConditionExpression": "#v = :v AND #s = :s",
+                                "ExpressionAttributeNames": {"#v": "version", "#s": "status"},
+                                "ExpressionAttributeValues": {
+                                    ":v": {"N": str(before.version)},
+                                    ":s": {"S": before.status.value},
+                                },
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": dump(entry_item(after, entry)),
+                                "ConditionExpression": "attribute_not_exists(PK)",
+                            }
+                        },
+                    ]
+                )
+        except ClientError as error:
+            if _cancelled_by_condition(error):
+                raise ConcurrentChange() from error
+            raise
+
+    def list_by_citizen(self, citizen_id: str, limit: int, token: str | None) -> Page:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": citizen_pk(citizen_id)}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if token:
+            kwargs["ExclusiveStartKey"] = decode_citizen_token(token, citizen_id)
+        with translated_errors():
+            page = self.db.query(**kwargs)
+        cases = [case_from_item(load(i)) for i in page.get("Items", [])]
+        return Page(items=cases, next_token=encode_token(page.get("LastEvaluatedKey")))
+
+
+class DynamoCatalogue:
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+        self._table = table_name
+        self._client = dynamodb
+        self._central: Entity | None = None
+
+    @property
+    def db(self) -> Any:
+        if self._client is None:
+            self._client = client("dynamodb")
+        return self._client
+
+    def get(self, entity_id: str) -> Entity | None:
+        with translated_errors():
+            found = self.db.get_item(
+                TableName=self._table,
+                Key={"PK": {"S": f"ENTITY#{entity_id}"}, "SK": {"S": "PROFILE"}},
+            )
+        item = found.get("Item")
+        return entity_from_item(load(item)) if item else None
+
+    def list(self) -> list[Entity]:
+        entities: list[Entity] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": CATALOGUE_PK}},
+        }
+        with translated_errors():
+            while True:
+                page = self.db.query(**kwargs)
+                entities.extend(entity_from_item(load(i)) for i in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    return entities
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def central(self) -> Entity:
+        """The central authority (read once per container: it does not change)."""
+        if self._central is None:
+            self._central = next((e for e in self.list() if e.central), None)
+            if self._central is None:
+                raise LookupError("the catalogue has no central authority")
+        return self._central
+
+    def seed(self, entities: list[Entity]) -> int:
+        """Add the entities that are missing; never overwrite what administrators changed."""
+        added = 0
+        for entity in entities:
+            try:
+                with translated_errors():
+                    self.db.put_item(
+                        TableName=self._table,
+                        Item=dump(entity_item(entity)),
+                        ConditionExpression="attribute_not_exists(PK)",
+                    )
+                added += 1
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+        return added

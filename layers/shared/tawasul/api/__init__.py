@@ -1,0 +1,1 @@
+"""What the HTTP handlers share: request/response models and the resolver glue."""

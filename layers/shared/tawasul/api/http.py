@@ -1,0 +1,129 @@
+"""The resolver every API function uses: typed errors mapped once, the caller from the JWT
+claims, the 64 KB body limit, and ``Idempotency-Key`` on creating POSTs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from tawasul.config import get_settings
+from tawasul.domain.access import Caller, parse_groups
+from tawasul.errors import InvalidRequest, PayloadTooLarge, TawasulError, Unauthenticated, ValidationFailed
+from tawasul.observability import logger
+
+JSON = "application/json"
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+
+
+def error_body(code: str, message: str, message_ar: str, correlation_id: str | None = None) -> dict:
+    detail: dict[str, Any] = {"code": code, "message": message, "message_ar": message_ar}
+    if correlation_id:
+        detail["correlation_id"] = correlation_id
+    return {"error": detail}
+
+
+def error_response(error: TawasulError) -> Response:
+    return Response(
+        status_code=error.status,
+        content_type=JSON,
+        body=error_body(error.code, error.message, error.message_ar),
+    )
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for err in errors[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def create_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(TawasulError)
+    def _domain_error(error: TawasulError) -> Response:
+        logger.info("request refused", extra={"error_code": error.code, "status": error.status})
+        return error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response:
+        errors = list(error.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(InvalidRequest("The body is not valid JSON.", "المحتوى ليس JSON صالحًا."))
+        return error_response(ValidationFailed(_validation_message(errors), "بعض الحقول غير صالحة."))
+
+    @app.not_found
+    def _no_route(_error: Exception) -> Response:
+        return Response(
+            status_code=404,
+            content_type=JSON,
+            body=error_body("not_found", "No such route.", "المسار غير موجود."),
+        )
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        logger.exception("unexpected failure")
+        return Response(
+            status_code=500,
+            content_type=JSON,
+            body=error_body(
+                "internal_error",
+                "Something went wrong on our side; quote the correlation id if you contact us.",
+                "حدث خطأ من جهتنا؛ يرجى ذكر رقم التتبع عند التواصل معنا.",
+                correlation_id=logger.get_correlation_id(),
+            ),
+        )
+
+    return app
+
+
+def caller_of(app: APIGatewayHttpResolver) -> Caller:
+    """The signed-in user, from the claims the JWT authorizer verified."""
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    sub = claims.get("sub")
+    if not sub:
+        raise Unauthenticated()
+    return Caller(sub=str(sub), groups=parse_groups(claims.get("cognito:groups")))
+
+
+def body_size(event: dict[str, Any]) -> int:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return len(base64.b64decode(body, validate=False))
+    return len(body.encode("utf-8"))
+
+
+def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Refuse bodies over the limit before anything parses them, then route."""
+    if body_size(event) > get_settings().max_body_bytes:
+        error = PayloadTooLarge()
+        return {
+            "statusCode": error.status,
+            "headers": {"Content-Type": JSON},
+            "body": json.dumps(error_body(error.code, error.message, error.message_ar)),
+        }
+    return app.resolve(event, context)
+
+
+def once(
+    app: APIGatewayHttpResolver, scope: str, caller: Caller, payload: Any, produce: Callable[[], dict]
+) -> dict:
+    """Run ``produce`` once per ``Idempotency-Key`` (when the client sent one)."""
+    key = app.current_event.headers.get("idempotency-key")
+    if key is None:
+        return produce()
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise InvalidRequest(
+            "Idempotency-Key must be 1 to 128 visible ASCII characters.",
+            "يجب أن يتكون مفتاح عدم التكرار من 1 إلى 128 حرفًا مرئيًا.",
+        )
+    from tawasul.services import defaults  # the adapter only when a key is used
+
+    return defaults.idempotency().run(scope, caller.sub, key, payload, produce, context=app.lambda_context)

@@ -1,0 +1,111 @@
+"""Typed errors of the domain and services. The HTTP layer maps each class once to a status
+and the JSON body ``{"error": {"code", "message", "message_ar"}}``."""
+
+from __future__ import annotations
+
+
+class TawasulError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "The request is not valid."
+    message_ar = "الطلب غير صالح."
+
+    def __init__(self, message: str | None = None, message_ar: str | None = None) -> None:
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+        if message_ar:
+            self.message_ar = message_ar
+
+
+class InvalidRequest(TawasulError):
+    status = 400
+    code = "invalid_request"
+
+
+class Unauthenticated(TawasulError):
+    status = 401
+    code = "unauthenticated"
+    message = "Sign in to continue."
+    message_ar = "يرجى تسجيل الدخول للمتابعة."
+
+
+class NotAllowed(TawasulError):
+    status = 403
+    code = "forbidden"
+    message = "You are not allowed to do this."
+    message_ar = "غير مسموح لك بهذا الإجراء."
+
+
+class CaseNotFound(TawasulError):
+    status = 404
+    code = "case_not_found"
+    message = "No case with this reference."
+    message_ar = "لا توجد حالة بهذا الرقم المرجعي."
+
+
+class IllegalTransition(TawasulError):
+    status = 409
+    code = "illegal_transition"
+    message = "The case is not in a state that allows this."
+    message_ar = "حالة الطلب لا تسمح بهذا الإجراء."
+
+
+class ConcurrentChange(TawasulError):
+    status = 409
+    code = "concurrent_change"
+    message = "The case was changed by someone else; reload it and try again."
+    message_ar = "تم تعديل الحالة من قبل شخص آخر؛ يرجى إعادة التحميل والمحاولة مجددًا."
+
+
+class IdempotencyKeyReused(TawasulError):
+    status = 422
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used for a different request."
+    message_ar = "مفتاح عدم التكرار مستخدم لطلب مختلف."
+
+
+class RequestInProgress(TawasulError):
+    status = 409
+    code = "request_in_progress"
+    message = "The same request is still being processed; retry shortly."
+    message_ar = "الطلب نفسه قيد المعالجة؛ أعد المحاولة بعد قليل."
+
+
+class UnknownEntity(TawasulError):
+    status = 422
+    code = "unknown_entity"
+    message = "No government entity with this id."
+    message_ar = "لا توجد جهة حكومية بهذا المعرّف."
+
+
+class ValidationFailed(TawasulError):
+    status = 422
+    code = "validation_failed"
+
+
+class InvalidPageToken(TawasulError):
+    status = 400
+    code = "invalid_next_token"
+    message = "The next_token is not valid."
+    message_ar = "رمز الصفحة التالية غير صالح."
+
+
+class PayloadTooLarge(TawasulError):
+    status = 413
+    code = "payload_too_large"
+    message = "The request body is larger than 64 KB."
+    message_ar = "حجم الطلب أكبر من 64 كيلوبايت."
+
+
+class Retryable(TawasulError):
+    """A dependency is throttling or unavailable; the client may retry."""
+
+    status = 503
+    code = "temporarily_unavailable"
+    message = "The service is busy; please retry."
+    message_ar = "الخدمة مشغولة؛ يرجى إعادة المحاولة."
+
+
+class ReferenceTaken(Exception):
+    """A fresh random reference already exists (about 1 in 10^15): the service picks another."""

@@ -1,0 +1,53 @@
+"""What the services need from the outside world. Adapters implement these; unit tests use
+small in-memory fakes (tests/fakes.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tawasul.domain.case import Case, TimelineEntry
+from tawasul.domain.catalogue import Entity
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[Any]
+    next_token: str | None
+
+
+class CaseRepository(Protocol):
+    def create(self, case: Case, entry: TimelineEntry) -> None:
+        """Store a new case and its first timeline item atomically (never overwrites)."""
+
+    def get(self, reference: str) -> tuple[Case, list[TimelineEntry]] | None:
+        """The case and its timeline, oldest first, or None."""
+
+    def save(self, before: Case, after: Case, entry: TimelineEntry) -> None:
+        """Replace ``before`` by ``after`` and append ``entry`` atomically, only if the stored
+        case is still ``before`` (same version and status); else ``ConcurrentChange``."""
+
+    def list_by_citizen(self, citizen_id: str, limit: int, token: str | None) -> Page:
+        """The citizen's cases, newest first."""
+
+
+class Catalogue(Protocol):
+    def get(self, entity_id: str) -> Entity | None: ...
+
+    def list(self) -> list[Entity]: ...
+
+    def central(self) -> Entity: ...
+
+
+class Idempotency(Protocol):
+    def run(
+        self,
+        scope: str,
+        caller: str,
+        key: str,
+        payload: Any,
+        produce: Callable[[], dict],
+        context: Any = None,
+    ) -> dict:
+        """``produce()`` once per (scope, caller, key); a retry returns the first answer."""

@@ -1,0 +1,1 @@
+"""Use cases. Each takes its ports as parameters; ``defaults`` wires the real adapters."""

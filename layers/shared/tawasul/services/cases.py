@@ -1,0 +1,173 @@
+"""Citizen use cases: submit, follow, write, withdraw."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tawasul import clock
+from tawasul.domain.access import Caller
+from tawasul.domain.calendar import BusinessCalendar
+from tawasul.domain.case import (
+    CITIZEN_CHANNELS,
+    ActorRole,
+    Case,
+    CaseRecord,
+    CaseType,
+    Channel,
+    EventKind,
+    Language,
+    TimelineEntry,
+    Visibility,
+)
+from tawasul.domain.lifecycle import OPEN_FOR_MESSAGES, Action, Status, next_status
+from tawasul.domain.reference import new_reference, parse_reference
+from tawasul.domain.sla import DEFAULT_POLICIES
+from tawasul.errors import (
+    CaseNotFound,
+    IllegalTransition,
+    NotAllowed,
+    ReferenceTaken,
+    UnknownEntity,
+    ValidationFailed,
+)
+from tawasul.ports import Catalogue, CaseRepository, Page
+
+
+@dataclass(frozen=True)
+class NewCase:
+    type: CaseType
+    entity_id: str
+    subject: str
+    description: str
+    language: Language
+    channel: Channel
+
+
+def new_event_id(at: datetime) -> str:
+    """Time-ordered within a case, unique: ``<iso micro>#<8 hex>``."""
+    return f"{clock.iso_micro(at)}#{secrets.token_hex(4)}"
+
+
+class CitizenCases:
+    def __init__(
+        self,
+        cases: CaseRepository,
+        catalogue: Catalogue,
+        calendar: Callable[[str], BusinessCalendar] = lambda _entity: BusinessCalendar.bahrain_default(),
+        references: Callable[[], str] = new_reference,
+    ) -> None:
+        self._cases = cases
+        self._catalogue = catalogue
+        self._calendar = calendar
+        self._references = references
+
+    # --- commands ------------------------------------------------------------------------
+    def submit(self, caller: Caller, new: NewCase) -> CaseRecord:
+        self._require_citizen(caller)
+        if new.channel not in CITIZEN_CHANNELS:
+            raise ValidationFailed("A citizen submits through the portal or the app.")
+        entity = self._catalogue.get(new.entity_id)
+        if entity is None:
+            raise UnknownEntity()
+        queue = entity.id if entity.joined else self._catalogue.central().id
+        now = clock.now()
+        policy = DEFAULT_POLICIES[new.type]
+        due = self._calendar(entity.id).add_business_days(now, policy.first_response_days)
+        for _attempt in range(3):
+            case = Case(
+                reference=self._references(),
+                type=new.type,
+                entity_id=entity.id,
+                queue_entity_id=queue,
+                subject=new.subject,
+                description=new.description,
+                language=new.language,
+                channel=new.channel,
+                status=Status.SUBMITTED,
+                citizen_id=caller.sub,
+                created_at=now,
+                updated_at=now,
+                due_at=due,
+            )
+            entry = TimelineEntry(
+                event_id=new_event_id(now),
+                kind=EventKind.SUBMITTED.value,
+                at=now,
+                actor_role=ActorRole.CITIZEN,
+                actor_id=caller.sub,
+                visibility=Visibility.PUBLIC,
+                status_to=Status.SUBMITTED,
+            )
+            try:
+                self._cases.create(case, entry)
+            except ReferenceTaken:
+                continue
+            return CaseRecord(case=case, timeline=(entry,))
+        raise RuntimeError("could not allocate a free reference")
+
+    def add_message(self, caller: Caller, reference: str, text: str) -> CaseRecord:
+        record = self.get_mine(caller, reference)
+        case = record.case
+        if case.status not in OPEN_FOR_MESSAGES:
+            raise IllegalTransition(f"A case that is {case.status.value} takes no more messages.")
+        now = clock.now()
+        if case.status is Status.AWAITING_INFO:
+            status = next_status(case.status, Action.PROVIDE_INFO)
+            kind = EventKind.INFO_PROVIDED
+        else:
+            status, kind = case.status, EventKind.MESSAGE_ADDED
+        after = case.evolve(status=status, updated_at=now)
+        entry = TimelineEntry(
+            event_id=new_event_id(now),
+            kind=kind.value,
+            at=now,
+            actor_role=ActorRole.CITIZEN,
+            actor_id=caller.sub,
+            visibility=Visibility.PUBLIC,
+            text=text,
+            status_from=case.status if status is not case.status else None,
+            status_to=status if status is not case.status else None,
+        )
+        self._cases.save(case, after, entry)
+        return record.with_entry(after, entry)
+
+    def withdraw(self, caller: Caller, reference: str) -> CaseRecord:
+        record = self.get_mine(caller, reference)
+        case = record.case
+        status = next_status(case.status, Action.WITHDRAW)
+        now = clock.now()
+        after = case.evolve(status=status, updated_at=now)
+        entry = TimelineEntry(
+            event_id=new_event_id(now),
+            kind=EventKind.WITHDRAWN.value,
+            at=now,
+            actor_role=ActorRole.CITIZEN,
+            actor_id=caller.sub,
+            visibility=Visibility.PUBLIC,
+            status_from=case.status,
+            status_to=status,
+        )
+        self._cases.save(case, after, entry)
+        return record.with_entry(after, entry)
+
+    # --- queries -------------------------------------------------------------------------
+    def get_mine(self, caller: Caller, reference: str) -> CaseRecord:
+        self._require_citizen(caller)
+        ref = parse_reference(reference)  # a failed check is a 404 before any read
+        found = self._cases.get(ref)
+        if found is None or found[0].citizen_id != caller.sub:
+            raise CaseNotFound()
+        case, timeline = found
+        return CaseRecord(case=case, timeline=tuple(timeline))
+
+    def list_mine(self, caller: Caller, limit: int, token: str | None) -> Page:
+        self._require_citizen(caller)
+        return self._cases.list_by_citizen(caller.sub, limit, token)
+
+    @staticmethod
+    def _require_citizen(caller: Caller) -> None:
+        if not caller.is_citizen:
+            raise NotAllowed("This route is for citizens.", "هذا المسار مخصص للمواطنين.")

@@ -1,0 +1,30 @@
+"""The composition root: real adapters for the services, built once per container."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from tawasul.adapters.dynamodb import DynamoCaseRepository, DynamoCatalogue
+from tawasul.adapters.idempotency import PowertoolsIdempotency
+from tawasul.config import get_settings
+from tawasul.services.cases import CitizenCases
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> DynamoCatalogue:
+    return DynamoCatalogue(get_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def case_repository() -> DynamoCaseRepository:
+    return DynamoCaseRepository(get_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def citizen_cases() -> CitizenCases:
+    return CitizenCases(case_repository(), catalogue())
+
+
+@lru_cache(maxsize=1)
+def idempotency() -> PowertoolsIdempotency:
+    return PowertoolsIdempotency(get_settings().idempotency_table_name)

@@ -1,0 +1,87 @@
+"""In-memory fakes of the ports (tawasul/ports.py) for unit tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tawasul.domain.case import Case, TimelineEntry
+from tawasul.domain.catalogue import Entity
+from tawasul.errors import ConcurrentChange, ReferenceTaken
+from tawasul.ports import Page
+
+
+class FakeCases:
+    def __init__(self) -> None:
+        self.cases: dict[str, Case] = {}
+        self.timelines: dict[str, list[TimelineEntry]] = {}
+        self.writes = 0
+
+    def create(self, case: Case, entry: TimelineEntry) -> None:
+        if case.reference in self.cases:
+            raise ReferenceTaken(case.reference)
+        self.cases[case.reference] = case
+        self.timelines[case.reference] = [entry]
+        self.writes += 1
+
+    def get(self, reference: str) -> tuple[Case, list[TimelineEntry]] | None:
+        if reference not in self.cases:
+            return None
+        return self.cases[reference], list(self.timelines[reference])
+
+    def save(self, before: Case, after: Case, entry: TimelineEntry) -> None:
+        stored = self.cases.get(before.reference)
+        if stored is None or stored.version != before.version or stored.status != before.status:
+            raise ConcurrentChange()
+        self.cases[after.reference] = after
+        self.timelines[after.reference].append(entry)
+        self.writes += 1
+
+    def list_by_citizen(self, citizen_id: str, limit: int, token: str | None) -> Page:
+        mine = sorted(
+            (c for c in self.cases.values() if c.citizen_id == citizen_id),
+            key=lambda c: c.created_at,
+            reverse=True,
+        )
+        start = int(token) if token else 0
+        chunk = mine[start : start + limit]
+        more = start + limit < len(mine)
+        return Page(items=chunk, next_token=str(start + limit) if more else None)
+
+
+class FakeCatalogue:
+    def __init__(self, entities: list[Entity]) -> None:
+        self.entities = {e.id: e for e in entities}
+
+    def get(self, entity_id: str) -> Entity | None:
+        return self.entities.get(entity_id)
+
+    def list(self) -> list[Entity]:
+        return list(self.entities.values())
+
+    def central(self) -> Entity:
+        return next(e for e in self.entities.values() if e.central)
+
+    def seed(self, entities: list[Entity]) -> int:
+        added = [e for e in entities if e.id not in self.entities]
+        self.entities.update({e.id: e for e in added})
+        return len(added)
+
+
+class FakeIdempotency:
+    def __init__(self) -> None:
+        self.answers: dict[tuple[str, str, str], dict] = {}
+
+    def run(self, scope: str, caller: str, key: str, payload: Any, produce: Callable[[], dict]) -> dict:
+        slot = (scope, caller, key)
+        if slot not in self.answers:
+            self.answers[slot] = produce()
+        return self.answers[slot]
+
+
+ENTITIES = [
+    Entity("iga", "هيئة المعلومات والحكومة الإلكترونية", "Information & eGovernment Authority", True, True),
+    Entity("moh", "وزارة الصحة", "Ministry of Health", True),
+    Entity("moe", "وزارة التربية والتعليم", "Ministry of Education", True),
+    Entity("mofa", "وزارة الخارجية", "Ministry of Foreign Affairs", False),
+]
