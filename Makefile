@@ -67,7 +67,7 @@ format: venv
 
 ## openapi: regenerate docs/openapi.json from the resolvers
 openapi: venv
-	$(PYTHON) -m tools.openapi > docs/openapi.json
+	$(PYTHON) -m infra.openapi > docs/openapi.json
 
 bench: $(TEMPLATE)
 	$(PYTHON) -m tests.bench

@@ -1,0 +1,102 @@
+"""Generates docs/openapi.json from the API functions' resolvers (`make openapi`).
+
+Each API function's powertools resolver describes its own routes; this merges them into one
+document, marks the JWT-protected routes, and checks the resolvers against the route table
+that the CDK app deploys (infra/routes.py), so the two cannot drift."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from infra.routes import API_FUNCTIONS, ROUTES
+
+ROOT = Path(__file__).resolve().parents[1]
+TITLE = "Tawasul API"
+VERSION = "1.0.0"
+
+
+def load_handler(name: str) -> ModuleType:
+    module_name = f"tawasul_fn_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "handler.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(name)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _resolver_routes(schema: dict[str, Any]) -> set[str]:
+    return {f"{method.upper()} {path}" for path, ops in schema.get("paths", {}).items() for method in ops}
+
+
+def build() -> dict[str, Any]:
+    os.environ.setdefault("TABLE_NAME", "openapi")
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for name in API_FUNCTIONS:
+        app = load_handler(name).app
+        schema = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
+        declared = {r.key for r in ROUTES if r.function == name}
+        served = _resolver_routes(schema)
+        if declared != served:
+            raise SystemExit(
+                f"{name}: routes in infra/routes.py {sorted(declared - served)} "
+                f"differ from the resolver's {sorted(served - declared)}"
+            )
+        for path, ops in schema.get("paths", {}).items():
+            paths.setdefault(path, {}).update(ops)
+        schemas.update(schema.get("components", {}).get("schemas", {}))
+    from tawasul.api.models import ErrorResponse
+
+    error_schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error_schema.pop("$defs", {}))
+    schemas["ErrorResponse"] = error_schema
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    error = {
+        "description": "A JSON error with a 4xx status (400 bad JSON or token, 401, 403, 404, "
+        "409 illegal transition or concurrent change, 413 body over 64 KB, 422 invalid field)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+    public = {r.key for r in ROUTES if r.public}
+    for path, ops in paths.items():
+        for method, op in ops.items():
+            responses = op.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["4XX"] = error
+            if f"{method.upper()} {path}" not in public:
+                op["security"] = [{"cognito": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": TITLE,
+            "version": VERSION,
+            "description": "National suggestions and complaints platform. Errors are "
+            '`{"error": {"code", "message", "message_ar"}}` with a 4xx status.',
+        },
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {
+                "cognito": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            },
+        },
+    }
+
+
+def render() -> str:
+    return re.sub(r"[ \t]+\n", "\n", json.dumps(build(), indent=2, ensure_ascii=False)) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
