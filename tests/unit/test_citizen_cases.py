@@ -54,7 +54,7 @@ def new_case(**overrides: object) -> NewCase:
 def test_submit_stores_case_and_first_timeline_item(service: CitizenCases, repo: FakeCases) -> None:
     record = service.submit(ALICE, new_case())
     assert record.case.status is Status.SUBMITTED
-    assert record.case.queue_entity_id == "moh"
+    assert record.case.entity_id == "moh"
     assert [e.kind for e in record.timeline] == ["CaseSubmitted"]
     assert repo.get(record.case.reference) is not None
 
@@ -67,10 +67,9 @@ def test_expected_response_is_the_end_of_a_working_day(service: CitizenCases) ->
     assert calendar.is_working_day(local.date())
 
 
-def test_case_for_entity_not_joined_goes_to_the_central_queue(service: CitizenCases) -> None:
+def test_case_for_entity_not_joined_stays_addressed_to_it(service: CitizenCases) -> None:
     record = service.submit(ALICE, new_case(entity_id="mofa"))
     assert record.case.entity_id == "mofa"
-    assert record.case.queue_entity_id == "iga"
 
 
 def test_unknown_entity_writes_nothing(service: CitizenCases, repo: FakeCases) -> None:

@@ -73,7 +73,6 @@ def case_item(case: Case) -> dict[str, Any]:
         "reference": case.reference,
         "type": case.type.value,
         "entity_id": case.entity_id,
-        "queue_entity_id": case.queue_entity_id,
         "subject": case.subject,
         "description": case.description,
         "language": case.language.value,
@@ -86,7 +85,7 @@ def case_item(case: Case) -> dict[str, Any]:
         "version": case.version,
         "GSI1PK": citizen_pk(case.citizen_id),
         "GSI1SK": iso_micro(case.created_at),
-        "GSI2PK": queue_pk(case.queue_entity_id, case.status),
+        "GSI2PK": queue_pk(case.entity_id, case.status),
         "GSI2SK": f"{iso(case.due_at)}#{case.reference}",
     }
 
@@ -96,7 +95,6 @@ def case_from_item(item: dict[str, Any]) -> Case:
         reference=item["reference"],
         type=CaseType(item["type"]),
         entity_id=item["entity_id"],
-        queue_entity_id=item["queue_entity_id"],
         subject=item["subject"],
         description=item["description"],
         language=Language(item["language"]),
@@ -119,7 +117,6 @@ def entry_item(case: Case, entry: TimelineEntry) -> dict[str, Any]:
         "event_id": entry.event_id,
         "reference": case.reference,
         "entity_id": case.entity_id,
-        "queue_entity_id": case.queue_entity_id,
         "case_type": case.type.value,
         "language": case.language.value,
         "at": iso_micro(entry.at),

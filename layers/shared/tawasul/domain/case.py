@@ -71,8 +71,7 @@ class TimelineEntry:
 class Case:
     reference: str
     type: CaseType
-    entity_id: str  # addressed to; reported under it
-    queue_entity_id: str  # who works it (the central authority for entities not joined)
+    entity_id: str  # addressed to; queued and reported under it (see docs/decisions/004)
     subject: str
     description: str
     language: Language

@@ -72,7 +72,6 @@ class CitizenCases:
         entity = self._catalogue.get(new.entity_id)
         if entity is None:
             raise UnknownEntity()
-        queue = entity.id if entity.joined else self._catalogue.central().id
         now = clock.now()
         policy = DEFAULT_POLICIES[new.type]
         due = self._calendar(entity.id).add_business_days(now, policy.first_response_days)
@@ -81,7 +80,6 @@ class CitizenCases:
                 reference=self._references(),
                 type=new.type,
                 entity_id=entity.id,
-                queue_entity_id=queue,
                 subject=new.subject,
                 description=new.description,
                 language=new.language,
