@@ -1,0 +1,130 @@
+"""Cognito: the user pool behind the HTTP API's JWT authorizer.
+
+Citizens arrive federated from the national identity provider (OIDC) when the context value
+`tawasul:nationalIdp` is set; staff accounts are created by administrators. Nobody signs up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, SecretValue, Stack
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from infra import names
+from infra.constructs import acknowledge
+
+DEFAULT_IDP_SECRET_NAME = "tawasul/national-idp/client-secret"
+
+
+class Auth(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        allowed_origins: Sequence[str],
+        national_idp: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(username=True, email=True),
+            sign_in_case_sensitive=False,
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            password_policy=cognito.PasswordPolicy(
+                min_length=names.PASSWORD_MIN_LENGTH,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            mfa=cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            feature_plan=cognito.FeaturePlan.ESSENTIALS,
+            deletion_protection=True,
+            # Case ownership is keyed on the Cognito `sub`: a new pool would orphan every case.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.user_pool,
+            (
+                "AwsSolutions-COG2",
+                "MFA is OPTIONAL (TOTP only): citizens sign in through the national "
+                "identity provider, which enforces its own second factor; staff enrol TOTP, and requiring "
+                "it for every pool user would block federated citizens.",
+            ),
+            (
+                "AwsSolutions-COG8",
+                "The Plus feature plan (threat protection) is billed per monthly active "
+                "user at national scale; citizens authenticate at the national identity provider and staff "
+                "accounts are administrator-created. Revisit with the security team before go-live.",
+            ),
+        )
+
+        for group, description in names.STATIC_GROUPS.items():
+            cognito.UserPoolGroup(
+                self, f"Group-{group}", user_pool=self.user_pool, group_name=group, description=description
+            )
+
+        providers = [cognito.UserPoolClientIdentityProvider.COGNITO]
+        self.national_idp: cognito.UserPoolIdentityProviderOidc | None = None
+        if national_idp:
+            self.national_idp = cognito.UserPoolIdentityProviderOidc(
+                self,
+                "NationalIdp",
+                user_pool=self.user_pool,
+                name=names.NATIONAL_IDP_NAME,
+                issuer_url=str(national_idp["issuer"]),
+                client_id=str(national_idp["clientId"]),
+                # A dynamic reference resolved by CloudFormation at deploy time (the secret never
+                # enters the template). Secrets Manager, because CloudFormation does not resolve
+                # SSM SecureString references on Cognito identity providers.
+                client_secret=SecretValue.secrets_manager(
+                    str(national_idp.get("clientSecretParameter") or DEFAULT_IDP_SECRET_NAME)
+                ).unsafe_unwrap(),
+                scopes=["openid"],
+            )
+            providers.append(cognito.UserPoolClientIdentityProvider.custom(names.NATIONAL_IDP_NAME))
+
+        callback_urls = _callback_urls(allowed_origins)
+        self.user_pool_client = self.user_pool.add_client(
+            "WebClient",
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+                callback_urls=callback_urls or None,
+                logout_urls=[origin + "/" for origin in allowed_origins if _cognito_accepts(origin)] or None,
+            ),
+            supported_identity_providers=providers,
+            prevent_user_existence_errors=True,
+            access_token_validity=Duration.hours(1),
+            id_token_validity=Duration.hours(1),
+            refresh_token_validity=Duration.days(30),
+        )
+        if self.national_idp is not None:
+            self.user_pool_client.node.add_dependency(self.national_idp)
+
+    @property
+    def issuer(self) -> str:
+        """What the JWT authorizer and handlers see in `iss`."""
+        region = Stack.of(self).region
+        return f"https://cognito-idp.{region}.amazonaws.com/{self.user_pool.user_pool_id}"
+
+
+def _cognito_accepts(origin: str) -> bool:
+    """Cognito accepts HTTPS callback URLs, and plain HTTP only for localhost."""
+    return origin.startswith("https://") or origin.startswith("http://localhost")
+
+
+def _callback_urls(allowed_origins: Sequence[str]) -> list[str]:
+    return [origin + names.OAUTH_CALLBACK_PATH for origin in allowed_origins if _cognito_accepts(origin)]

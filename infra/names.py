@@ -1,0 +1,95 @@
+"""Every name and string the CDK app uses, in one place (docs/decisions/001, 002)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = ROOT / "functions"
+LAYER_DIR = ROOT / ".build" / "layer"
+CATALOGUE_FILE = ROOT / "layers" / "shared" / "tawasul" / "data" / "entities.json"
+CDK_JSON = ROOT / "cdk.json"
+
+# --- app and stack ---------------------------------------------------------------------------
+STACK_ID = "Tawasul"
+STACK_DESCRIPTION = "Tawasul: national suggestions and complaints platform (serverless)"
+TAGS = {"project": "tawasul"}
+
+# --- context keys (cdk.json or `cdk -c`) -----------------------------------------------------
+CTX_ALLOWED_ORIGINS = "tawasul:allowedOrigins"
+CTX_NATIONAL_IDP = "tawasul:nationalIdp"  # {"issuer", "clientId", "clientSecretParameter"?}
+
+# --- functions (folder names under functions/) ----------------------------------------------
+CITIZEN_API = "citizen_api"
+SEED = "seed"
+
+HANDLER = "handler.lambda_handler"
+FUNCTION_METADATA_KEY = "tawasul:function"  # CloudFormation metadata: the local runtime's lookup key
+API_MEMORY_MB = 512
+API_TIMEOUT_SECONDS = 10
+SEED_MEMORY_MB = 256
+SEED_TIMEOUT_SECONDS = 60
+LOG_RETENTION = "THREE_MONTHS"  # aws_logs.RetentionDays member: 90 days, functions and API access logs
+
+# --- function environment (same keys for every function; docs/decisions/001) ----------------
+ENV_TABLE_NAME = "TABLE_NAME"
+ENV_IDEMPOTENCY_TABLE_NAME = "IDEMPOTENCY_TABLE_NAME"
+ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+ENV_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+ENV_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+ENV_ALLOWED_ORIGINS = "ALLOWED_ORIGINS"
+SERVICE_PREFIX = "tawasul-"
+METRICS_NAMESPACE = "Tawasul"
+LOG_LEVEL = "INFO"
+
+# --- data ------------------------------------------------------------------------------------
+PK, SK = "PK", "SK"
+GSI1, GSI1_PK, GSI1_SK = "GSI1", "GSI1PK", "GSI1SK"
+GSI2, GSI2_PK, GSI2_SK = "GSI2", "GSI2PK", "GSI2SK"
+TABLE_TTL_ATTRIBUTE = "expires_at"
+IDEMPOTENCY_KEY = "id"
+IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
+
+# --- auth ------------------------------------------------------------------------------------
+GROUP_CITIZEN = "citizen"
+GROUP_OVERSIGHT = "oversight"
+STATIC_GROUPS = {
+    GROUP_CITIZEN: "Citizens and residents, federated from the national identity provider",
+    GROUP_OVERSIGHT: "Central authority: reads everything, works cases of entities that have not joined",
+}
+NATIONAL_IDP_NAME = "NationalID"
+OAUTH_CALLBACK_PATH = "/auth/callback"
+PASSWORD_MIN_LENGTH = 12
+
+# --- api -------------------------------------------------------------------------------------
+API_NAME = "tawasul"
+CORS_ALLOWED_HEADERS = ("authorization", "content-type", "idempotency-key")
+CORS_MAX_AGE_SECONDS = 3600
+THROTTLE_RATE_LIMIT = 100  # requests per second, steady state, whole stage
+THROTTLE_BURST_LIMIT = 200
+API_URL_OUTPUT = "ApiUrl"
+USER_POOL_ID_OUTPUT = "UserPoolId"
+USER_POOL_CLIENT_ID_OUTPUT = "UserPoolClientId"
+# Access log: what ops need to follow a request, nothing about the caller (no IP, no identity).
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "requestTime": "$context.requestTimeEpoch",
+    "httpMethod": "$context.httpMethod",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "latency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "integrationError": "$context.integrationErrorMessage",
+    "error": "$context.error.message",
+    "authorizerError": "$context.authorizer.error",
+}
+
+# --- catalogue -------------------------------------------------------------------------------
+CATALOGUE_RESOURCE_TYPE = "Custom::Catalogue"
+CATALOGUE_VERSION_PROPERTY = "Version"
+
+# --- monitoring ------------------------------------------------------------------------------
+ALARM_PERIOD_MINUTES = 5
+API_5XX_THRESHOLD = 5  # 5xx answers per period before someone should look

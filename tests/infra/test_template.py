@@ -1,0 +1,310 @@
+"""The synthesized template holds what DESIGN.md and docs/decisions/001 promise."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra import names
+from infra.constructs.catalogue import catalogue_version
+from infra.routes import ROUTES
+
+pytestmark = pytest.mark.infra
+
+Resources = dict[str, dict[str, Any]]
+Functions = dict[str, tuple[str, dict[str, Any]]]
+
+
+def _of_type(resources: Resources, type_: str) -> Resources:
+    return {lid: r for lid, r in resources.items() if r["Type"] == type_}
+
+
+def _main_table(resources: Resources) -> tuple[str, dict[str, Any]]:
+    tables = [
+        (lid, r)
+        for lid, r in _of_type(resources, "AWS::DynamoDB::Table").items()
+        if {"AttributeName": names.PK, "KeyType": "HASH"} in r["Properties"]["KeySchema"]
+    ]
+    assert len(tables) == 1
+    return tables[0]
+
+
+def _policy_statements(resources: Resources, function: dict[str, Any]) -> list[dict[str, Any]]:
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements: list[dict[str, Any]] = []
+    for policy in _of_type(resources, "AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        value = statement["Action"]
+        actions.update([value] if isinstance(value, str) else value)
+    return actions
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+def test_single_table_keys_indexes_and_protection(resources: Resources) -> None:
+    # Given the synthesized template, when the single table is read, then it is as 001 says
+    _, table = _main_table(resources)
+    props = table["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    assert {(d["AttributeName"], d["AttributeType"]) for d in props["AttributeDefinitions"]} == {
+        (a, "S") for a in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+    }
+    indexes = {i["IndexName"]: i for i in props["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"GSI1", "GSI2"}
+    for name, index in indexes.items():
+        assert index["KeySchema"] == [
+            {"AttributeName": f"{name}PK", "KeyType": "HASH"},
+            {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
+        ]
+        assert index["Projection"] == {"ProjectionType": "ALL"}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_idempotency_table(template: Any) -> None:
+    template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+        },
+    )
+    template.resource_count_is("AWS::DynamoDB::Table", 2)
+
+
+# --- functions ---------------------------------------------------------------------------------
+
+
+def test_functions_are_the_expected_ones(resources: Resources, functions: Functions) -> None:
+    # Every function carries the metadata the local runtime looks up
+    assert set(functions) == {names.CITIZEN_API, names.SEED}
+    assert len(_of_type(resources, "AWS::Lambda::Function")) == len(functions)
+
+
+@pytest.mark.parametrize("name", [names.CITIZEN_API, names.SEED])
+def test_function_shape(resources: Resources, functions: Functions, name: str) -> None:
+    _, function = functions[name]
+    props = function["Properties"]
+    assert props["Runtime"] == "python3.14"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Handler"] == "handler.lambda_handler"
+    assert props["LoggingConfig"]["LogFormat"] == "JSON"
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert isinstance(props["MemorySize"], int)
+    assert isinstance(props["Timeout"], int)
+    assert len(props["Layers"]) == 1
+    log_group = resources[props["LoggingConfig"]["LogGroup"]["Ref"]]
+    assert log_group["Properties"]["RetentionInDays"] == 90
+
+
+def test_api_function_defaults(functions: Functions) -> None:
+    props = functions[names.CITIZEN_API][1]["Properties"]
+    assert props["MemorySize"] == 512
+    assert props["Timeout"] == 10
+
+
+@pytest.mark.parametrize("name", [names.CITIZEN_API, names.SEED])
+def test_function_environment(resources: Resources, functions: Functions, name: str) -> None:
+    env = functions[name][1]["Properties"]["Environment"]["Variables"]
+    table_id, _ = _main_table(resources)
+    assert env["TABLE_NAME"] == {"Ref": table_id}
+    assert resources[env["IDEMPOTENCY_TABLE_NAME"]["Ref"]]["Type"] == "AWS::DynamoDB::Table"
+    assert env["POWERTOOLS_SERVICE_NAME"] == f"tawasul-{name}"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Tawasul"
+    assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    assert env["ALLOWED_ORIGINS"] == "http://127.0.0.1:8080,http://localhost:8080"  # cdk.json
+
+
+def test_every_function_shares_the_layer(resources: Resources, functions: Functions) -> None:
+    layers = {json.dumps(f["Properties"]["Layers"]) for _, f in functions.values()}
+    assert len(layers) == 1
+    (layer,) = _of_type(resources, "AWS::Lambda::LayerVersion").values()
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.14"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+
+
+def test_roles_use_no_managed_policies(resources: Resources) -> None:
+    for role in _of_type(resources, "AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_seed_can_only_write_the_table(resources: Resources, functions: Functions) -> None:
+    # Given the seed function's policy, then it writes items and reads or deletes nothing
+    actions = _actions(_policy_statements(resources, functions[names.SEED][1]))
+    dynamodb = {a for a in actions if a.startswith("dynamodb:")}
+    assert dynamodb == {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}
+    assert not any("Query" in a or "Scan" in a or "Delete" in a or "Get" in a for a in dynamodb)
+
+
+def test_citizen_api_reads_and_writes_without_scan_or_delete(
+    resources: Resources, functions: Functions
+) -> None:
+    statements = _policy_statements(resources, functions[names.CITIZEN_API][1])
+    table_id, _ = _main_table(resources)
+    on_table = [s for s in statements if table_id in json.dumps(s["Resource"])]
+    actions = _actions(on_table)
+    assert {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= actions
+    assert "dynamodb:Scan" not in actions
+    assert "dynamodb:DeleteItem" not in actions
+    assert not any(a.endswith("*") for a in _actions(statements))
+
+
+def test_only_xray_uses_a_wildcard_resource(resources: Resources) -> None:
+    for policy in _of_type(resources, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if "*" in json.dumps(statement["Resource"]):
+                assert _actions([statement]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+# --- auth --------------------------------------------------------------------------------------
+
+
+def test_user_pool(template: Any, resources: Resources) -> None:
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {
+            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+            "MfaConfiguration": "OPTIONAL",
+            "Policies": {
+                "PasswordPolicy": Match.object_like(
+                    {
+                        "MinimumLength": Match.any_value(),
+                        "RequireLowercase": True,
+                        "RequireUppercase": True,
+                        "RequireNumbers": True,
+                        "RequireSymbols": True,
+                    }
+                )
+            },
+        },
+    )
+    groups = {
+        g["Properties"]["GroupName"] for g in _of_type(resources, "AWS::Cognito::UserPoolGroup").values()
+    }
+    assert groups == {"citizen", "oversight"}
+    template.has_resource_properties("AWS::Cognito::UserPoolClient", {"GenerateSecret": False})
+    # no national identity provider unless the context names one
+    template.resource_count_is("AWS::Cognito::UserPoolIdentityProvider", 0)
+
+
+# --- api ---------------------------------------------------------------------------------------
+
+
+def test_one_route_per_route_table_entry(resources: Resources, functions: Functions) -> None:
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in _of_type(resources, "AWS::ApiGatewayV2::Route").values()
+    }
+    assert set(routes) == {route.key for route in ROUTES}
+    integrations = _of_type(resources, "AWS::ApiGatewayV2::Integration")
+    assert len(integrations) == len({route.function for route in ROUTES})  # one per function
+    for route in ROUTES:
+        props = routes[route.key]
+        if route.public:
+            assert props["AuthorizationType"] == "NONE"
+            assert "AuthorizerId" not in props
+        else:
+            assert props["AuthorizationType"] == "JWT"
+            assert resources[props["AuthorizerId"]["Ref"]]["Type"] == "AWS::ApiGatewayV2::Authorizer"
+        integration_id = props["Target"]["Fn::Join"][1][1]["Ref"]
+        integration = integrations[integration_id]["Properties"]
+        assert integration["PayloadFormatVersion"] == "2.0"
+        assert integration["IntegrationUri"] == {"Fn::GetAtt": [functions[route.function][0], "Arn"]}
+
+
+def test_jwt_authorizer_trusts_the_user_pool(resources: Resources) -> None:
+    (authorizer,) = _of_type(resources, "AWS::ApiGatewayV2::Authorizer").values()
+    config = authorizer["Properties"]["JwtConfiguration"]
+    (pool_id,) = _of_type(resources, "AWS::Cognito::UserPool")
+    (client_id,) = _of_type(resources, "AWS::Cognito::UserPoolClient")
+    assert config["Issuer"] == {
+        "Fn::Join": [
+            "",
+            ["https://cognito-idp.", {"Ref": "AWS::Region"}, ".amazonaws.com/", {"Ref": pool_id}],
+        ]
+    }
+    assert config["Audience"] == [{"Ref": client_id}]
+
+
+def test_cors(template: Any) -> None:
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Api",
+        {
+            "CorsConfiguration": {
+                "AllowOrigins": ["http://127.0.0.1:8080", "http://localhost:8080"],
+                "AllowMethods": ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                "AllowHeaders": ["authorization", "content-type", "idempotency-key"],
+                "AllowCredentials": False,
+                "MaxAge": Match.any_value(),
+            }
+        },
+    )
+
+
+def test_stage_logs_access_and_throttles(resources: Resources) -> None:
+    (stage,) = _of_type(resources, "AWS::ApiGatewayV2::Stage").values()
+    props = stage["Properties"]
+    assert props["StageName"] == "$default"
+    assert props["AutoDeploy"] is True
+    assert props["DefaultRouteSettings"] == {"ThrottlingBurstLimit": 200, "ThrottlingRateLimit": 100}
+    log_group = resources[props["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert log_group["Properties"]["RetentionInDays"] == 90
+    fields = json.loads(props["AccessLogSettings"]["Format"])
+    assert {"requestId", "routeKey", "status", "latency", "integrationError"} <= set(fields)
+    values = " ".join(fields.values())
+    for personal in ("sourceIp", "identity", "userAgent", "claims", "principalId"):
+        assert personal not in values
+
+
+def test_api_url_output(template: Any) -> None:
+    outputs = template.to_json()["Outputs"]
+    assert "ApiUrl" in outputs
+
+
+# --- catalogue and monitoring ------------------------------------------------------------------
+
+
+def test_catalogue_custom_resource_runs_the_seed(resources: Resources, functions: Functions) -> None:
+    (catalogue,) = _of_type(resources, "Custom::Catalogue").values()
+    props = catalogue["Properties"]
+    assert props["ServiceToken"] == {"Fn::GetAtt": [functions[names.SEED][0], "Arn"]}
+    assert props["Version"] == catalogue_version()
+    assert len(props["Version"]) == 64
+    # no Provider framework: the seed function is the only function and the direct service token
+    assert not _of_type(resources, "AWS::CloudFormation::CustomResource")
+
+
+def test_alarms(resources: Resources, functions: Functions) -> None:
+    alarms = list(_of_type(resources, "AWS::CloudWatch::Alarm").values())
+    watched = {
+        (a["Properties"]["MetricName"], a["Properties"]["Dimensions"][0]["Value"].get("Ref"))
+        for a in alarms
+        if a["Properties"]["Namespace"] == "AWS/Lambda"
+    }
+    for logical_id, _ in functions.values():
+        assert ("Errors", logical_id) in watched
+    assert any(a["Properties"]["MetricName"] == "5xx" for a in alarms)
