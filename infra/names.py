@@ -21,6 +21,7 @@ CTX_NATIONAL_IDP = "tawasul:nationalIdp"  # {"issuer", "clientId", "clientSecret
 
 # --- functions (folder names under functions/) ----------------------------------------------
 CITIZEN_API = "citizen_api"
+STAFF_API = "staff_api"
 SEED = "seed"
 
 HANDLER = "handler.lambda_handler"
@@ -38,6 +39,7 @@ ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 ENV_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 ENV_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 ENV_ALLOWED_ORIGINS = "ALLOWED_ORIGINS"
+ENV_USER_POOL_ID = "USER_POOL_ID"
 SERVICE_PREFIX = "tawasul-"
 METRICS_NAMESPACE = "Tawasul"
 LOG_LEVEL = "INFO"

@@ -25,6 +25,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/cases/{reference}", "citizen_api"),
     Route("POST", "/v1/cases/{reference}/messages", "citizen_api"),
     Route("POST", "/v1/cases/{reference}/withdraw", "citizen_api"),
+    Route("GET", "/v1/staff/queue", "staff_api"),
+    Route("POST", "/v1/staff/cases", "staff_api"),
+    Route("GET", "/v1/staff/cases/{reference}", "staff_api"),
+    *(
+        Route("POST", f"/v1/staff/cases/{{reference}}/{action}", "staff_api")
+        for action in ("assign", "respond", "request-info", "notes", "transfer", "reject", "outcome", "extend")
+    ),
 )
 
 API_FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(r.function for r in ROUTES))

@@ -31,11 +31,19 @@ class TawasulStack(Stack):
             self,
             "Functions",
             environment=common_environment(
-                data_environment=self.data.environment, allowed_origins=allowed_origins
+                data_environment={
+                    **self.data.environment,
+                    names.ENV_USER_POOL_ID: self.auth.user_pool.user_pool_id,
+                },
+                allowed_origins=allowed_origins,
             ),
         )
         data = self.data
         self.functions.add(names.CITIZEN_API, grants=[data.grant_table_read_write, data.grant_idempotency])
+        self.functions.add(
+            names.STAFF_API,
+            grants=[data.grant_table_read_write, data.grant_idempotency, self.auth.grant_directory_read],
+        )
         self.functions.add(
             names.SEED,
             grants=[data.grant_table_write],

@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra import names
@@ -113,6 +114,14 @@ class Auth(Construct):
         )
         if self.national_idp is not None:
             self.user_pool_client.node.add_dependency(self.national_idp)
+
+    def grant_directory_read(self, grantee: iam.IGrantable) -> None:
+        """Look users up and read their groups (assignees must be staff of the entity)."""
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["cognito-idp:ListUsers", "cognito-idp:AdminListGroupsForUser"],
+            resource_arns=[self.user_pool.user_pool_arn],
+        )
 
     @property
     def issuer(self) -> str:

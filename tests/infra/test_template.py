@@ -100,11 +100,11 @@ def test_idempotency_table(template: Any) -> None:
 
 def test_functions_are_the_expected_ones(resources: Resources, functions: Functions) -> None:
     # Every function carries the metadata the local runtime looks up
-    assert set(functions) == {names.CITIZEN_API, names.SEED}
+    assert set(functions) == {names.CITIZEN_API, names.STAFF_API, names.SEED}
     assert len(_of_type(resources, "AWS::Lambda::Function")) == len(functions)
 
 
-@pytest.mark.parametrize("name", [names.CITIZEN_API, names.SEED])
+@pytest.mark.parametrize("name", [names.CITIZEN_API, names.STAFF_API, names.SEED])
 def test_function_shape(resources: Resources, functions: Functions, name: str) -> None:
     _, function = functions[name]
     props = function["Properties"]
@@ -126,7 +126,7 @@ def test_api_function_defaults(functions: Functions) -> None:
     assert props["Timeout"] == 10
 
 
-@pytest.mark.parametrize("name", [names.CITIZEN_API, names.SEED])
+@pytest.mark.parametrize("name", [names.CITIZEN_API, names.STAFF_API, names.SEED])
 def test_function_environment(resources: Resources, functions: Functions, name: str) -> None:
     env = functions[name][1]["Properties"]["Environment"]["Variables"]
     table_id, _ = _main_table(resources)
@@ -308,3 +308,11 @@ def test_alarms(resources: Resources, functions: Functions) -> None:
     for logical_id, _ in functions.values():
         assert ("Errors", logical_id) in watched
     assert any(a["Properties"]["MetricName"] == "5xx" for a in alarms)
+
+
+def test_only_the_staff_api_reads_the_directory(resources: Resources, functions: Functions) -> None:
+    staff = _actions(_policy_statements(resources, functions[names.STAFF_API][1]))
+    assert {"cognito-idp:ListUsers", "cognito-idp:AdminListGroupsForUser"} <= staff
+    assert not any(a.startswith("cognito-idp:Admin") and "Group" not in a for a in staff)
+    citizen = _actions(_policy_statements(resources, functions[names.CITIZEN_API][1]))
+    assert not any(a.startswith("cognito-idp:") for a in citizen)

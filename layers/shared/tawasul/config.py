@@ -13,6 +13,7 @@ class Settings(BaseModel):
 
     table_name: str = Field(min_length=1)
     idempotency_table_name: str = ""
+    user_pool_id: str = ""
     allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024
     page_size_default: int = 20
@@ -26,6 +27,7 @@ def get_settings() -> Settings:
     return Settings(
         table_name=env.get("TABLE_NAME", ""),
         idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", ""),
+        user_pool_id=env.get("USER_POOL_ID", ""),
         allowed_origins=tuple(o for o in env.get("ALLOWED_ORIGINS", "").split(",") if o),
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "tawasul"),
     )

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tawasul.domain.case import Case, TimelineEntry
-from tawasul.domain.catalogue import Entity
+from tawasul.domain.catalogue import Entity, EntityProfile
+from tawasul.domain.lifecycle import Status
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,20 @@ class CaseRepository(Protocol):
     def list_by_citizen(self, citizen_id: str, limit: int, token: str | None) -> Page:
         """The citizen's cases, newest first."""
 
+    def queue(self, entity_ids: list[str], status: Status, limit: int, token: str | None) -> Page:
+        """Cases addressed to any of ``entity_ids`` in ``status``, soonest due first."""
+
+
+class Directory(Protocol):
+    def groups_of(self, user_id: str) -> frozenset[str] | None:
+        """The groups of the user with this ``sub``, or None when there is no such user."""
+
 
 class Catalogue(Protocol):
     def get(self, entity_id: str) -> Entity | None: ...
+
+    def profile(self, entity_id: str) -> EntityProfile | None:
+        """The entity with its calendar and SLA policies (one read)."""
 
     def list(self) -> list[Entity]: ...
 

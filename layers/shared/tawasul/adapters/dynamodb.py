@@ -23,11 +23,16 @@ from tawasul.domain.case import (
     Case,
     CaseType,
     Channel,
+    Contact,
     Language,
+    SlaState,
+    SuggestionOutcome,
     TimelineEntry,
     Visibility,
 )
-from tawasul.domain.catalogue import Entity
+from tawasul.domain.calendar import BusinessCalendar
+from tawasul.domain.catalogue import Entity, EntityProfile
+from tawasul.domain.sla import policy_from_dict
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.reference import is_valid_compact
 from tawasul.errors import ConcurrentChange, InvalidPageToken, ReferenceTaken, Retryable
@@ -83,6 +88,14 @@ def case_item(case: Case) -> dict[str, Any]:
         "updated_at": iso_micro(case.updated_at),
         "due_at": iso(case.due_at),
         "version": case.version,
+        "assignee": case.assignee,
+        "outcome": case.outcome.value if case.outcome else None,
+        "contact": _contact_item(case.contact),
+        "warn_at": iso(case.warn_at) if case.warn_at else None,
+        "escalation_level": case.escalation_level,
+        "sla_state": case.sla_state.value,
+        "cycle": case.cycle,
+        "paused_remaining_seconds": case.paused_remaining_seconds,
         "GSI1PK": citizen_pk(case.citizen_id),
         "GSI1SK": iso_micro(case.created_at),
         "GSI2PK": queue_pk(case.entity_id, case.status),
@@ -105,7 +118,23 @@ def case_from_item(item: dict[str, Any]) -> Case:
         updated_at=parse_iso(item["updated_at"]),
         due_at=parse_iso(item["due_at"]),
         version=int(item["version"]),
+        assignee=item.get("assignee"),
+        outcome=SuggestionOutcome(item["outcome"]) if item.get("outcome") else None,
+        contact=Contact(**item["contact"]) if item.get("contact") else None,
+        warn_at=parse_iso(item["warn_at"]) if item.get("warn_at") else None,
+        escalation_level=int(item.get("escalation_level", 0)),
+        sla_state=SlaState(item.get("sla_state", SlaState.ON_TRACK.value)),
+        cycle=int(item.get("cycle", 1)),
+        paused_remaining_seconds=(
+            int(item["paused_remaining_seconds"]) if item.get("paused_remaining_seconds") is not None else None
+        ),
     )
+
+
+def _contact_item(contact: Contact | None) -> dict[str, str] | None:
+    if contact is None:
+        return None
+    return {k: v for k, v in vars(contact).items() if v is not None}
 
 
 def entry_item(case: Case, entry: TimelineEntry) -> dict[str, Any]:
@@ -189,12 +218,21 @@ def _cancelled_by_condition(error: ClientError) -> bool:
     return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
 
 
-def encode_token(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    plain = load(last_key)
+def _encode(plain: Any) -> str:
     raw = json.dumps(plain, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(token: str) -> Any:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidPageToken() from None
+
+
+def encode_token(last_key: dict[str, Any] | None) -> str | None:
+    return _encode(load(last_key)) if last_key else None
 
 
 _CASE_PK = re.compile(r"^CASE#TW-([0-9A-Z]{4})-([0-9A-Z]{4})-([0-9A-Z]{4})$")
@@ -203,25 +241,47 @@ _ISO_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 
 def decode_citizen_token(token: str, citizen_id: str) -> dict[str, Any]:
     """The start key of the next page of ``citizen_id``'s list; anything else is a 400."""
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        plain = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidPageToken() from None
-    if not isinstance(plain, dict) or set(plain) != {"PK", "SK", "GSI1PK", "GSI1SK"}:
+    plain = _decode(token)
+    _check_case_key(plain, "GSI1", citizen_pk(citizen_id))
+    if not _ISO_KEY.match(plain["GSI1SK"]):
+        raise InvalidPageToken()
+    return dump(plain)
+
+
+def _check_case_key(plain: Any, index: str, partition: str) -> None:
+    """A start key must be a case item's key in the expected partition of ``index``."""
+    if not isinstance(plain, dict) or set(plain) != {"PK", "SK", f"{index}PK", f"{index}SK"}:
         raise InvalidPageToken()
     if not all(isinstance(v, str) for v in plain.values()):
         raise InvalidPageToken()
     match = _CASE_PK.match(plain["PK"])
     if (
-        plain["GSI1PK"] != citizen_pk(citizen_id)
+        plain[f"{index}PK"] != partition
         or plain["SK"] != "CASE"
         or not match
         or not is_valid_compact("".join(match.groups()))
-        or not _ISO_KEY.match(plain["GSI1SK"])
     ):
         raise InvalidPageToken()
-    return dump(plain)
+
+
+_QUEUE_SK = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#TW-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+_DONE = "done"
+
+
+def decode_queue_token(token: str | None, entity_ids: list[str], status: Status) -> dict[str, Any]:
+    """Per-partition cursors of a (possibly merged) queue: None = from the start, "done", or a key."""
+    if token is None:
+        return dict.fromkeys(entity_ids)
+    plain = _decode(token)
+    if not isinstance(plain, dict) or set(plain) != set(entity_ids):
+        raise InvalidPageToken()
+    for entity_id, cursor in plain.items():
+        if cursor is None or cursor == _DONE:
+            continue
+        _check_case_key(cursor, "GSI2", queue_pk(entity_id, status))
+        if not _QUEUE_SK.match(cursor["GSI2SK"]):
+            raise InvalidPageToken()
+    return plain
 
 
 # --- repositories ---------------------------------------------------------------------------
@@ -331,6 +391,42 @@ class DynamoCaseRepository:
         return Page(items=cases, next_token=encode_token(page.get("LastEvaluatedKey")))
 
 
+    def queue(self, entity_ids: list[str], status: Status, limit: int, token: str | None) -> Page:
+        """One ``Query`` per partition (the entity, plus for the central authority the entities
+        not joined), merged by due time; the token keeps a cursor per partition."""
+        cursors = decode_queue_token(token, entity_ids, status)
+        fetched: list[tuple[str, str, dict[str, Any]]] = []
+        exhausted: set[str] = set()
+        with translated_errors():
+            for entity_id in entity_ids:
+                cursor = cursors[entity_id]
+                if cursor == _DONE:
+                    continue
+                kwargs: dict[str, Any] = {
+                    "TableName": self._table,
+                    "IndexName": "GSI2",
+                    "KeyConditionExpression": "GSI2PK = :pk",
+                    "ExpressionAttributeValues": {":pk": {"S": queue_pk(entity_id, status)}},
+                    "Limit": limit,
+                }
+                if cursor:
+                    kwargs["ExclusiveStartKey"] = dump(cursor)
+                page = self.db.query(**kwargs)
+                items = [load(i) for i in page.get("Items", [])]
+                fetched += [(i["GSI2SK"], entity_id, i) for i in items]
+                if "LastEvaluatedKey" not in page:
+                    exhausted.add(entity_id)
+        fetched.sort(key=lambda row: row[0])
+        taken = fetched[:limit]
+        left = {entity_id for _, entity_id, _ in fetched[limit:]}
+        for _, entity_id, item in taken:
+            cursors[entity_id] = {k: item[k] for k in ("PK", "SK", "GSI2PK", "GSI2SK")}
+        for entity_id in exhausted - left:
+            cursors[entity_id] = _DONE
+        more = any(c != _DONE for c in cursors.values())
+        return Page(items=[case_from_item(i) for _, _, i in taken], next_token=_encode(cursors) if more else None)
+
+
 class DynamoCatalogue:
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self._table = table_name
@@ -351,6 +447,29 @@ class DynamoCatalogue:
             )
         item = found.get("Item")
         return entity_from_item(load(item)) if item else None
+
+    def profile(self, entity_id: str) -> EntityProfile | None:
+        with translated_errors():
+            page = self.db.query(
+                TableName=self._table,
+                KeyConditionExpression="PK = :pk AND SK >= :profile",
+                ExpressionAttributeValues={":pk": {"S": f"ENTITY#{entity_id}"}, ":profile": {"S": "PROFILE"}},
+            )
+        items = [load(i) for i in page.get("Items", [])]
+        profile = next((i for i in items if i["SK"] == "PROFILE"), None)
+        if profile is None:
+            return None
+        policies = {
+            CaseType(i["SK"].removeprefix("SLA#")): policy_from_dict(CaseType(i["SK"].removeprefix("SLA#")), i)
+            for i in items
+            if i["SK"].startswith("SLA#")
+        }
+        calendar = (
+            BusinessCalendar.from_dict(profile["calendar"])
+            if profile.get("calendar")
+            else BusinessCalendar.bahrain_default()
+        )
+        return EntityProfile(entity=entity_from_item(profile), calendar=calendar, policies=policies)
 
     def list(self) -> list[Entity]:
         entities: list[Entity] = []

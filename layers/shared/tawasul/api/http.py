@@ -90,7 +90,12 @@ def caller_of(app: APIGatewayHttpResolver) -> Caller:
     sub = claims.get("sub")
     if not sub:
         raise Unauthenticated()
-    return Caller(sub=str(sub), groups=parse_groups(claims.get("cognito:groups")))
+    national_id = claims.get("custom:national_id") or None
+    return Caller(
+        sub=str(sub),
+        groups=parse_groups(claims.get("cognito:groups")),
+        national_id=str(national_id) if national_id else None,
+    )
 
 
 def body_size(event: dict[str, Any]) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from tawasul.domain.case import CaseType, Language
+from tawasul.domain.case import CaseType, Language, RejectReason, SlaState, SuggestionOutcome
 from tawasul.domain.lifecycle import Status
 
 
@@ -58,6 +58,7 @@ class TimelineItemView(BaseModel):
     event: str
     at: str
     actor: Literal["citizen", "entity", "system"]
+    summary: str  # one sentence in the case's language
     text: str | None = None
     status_from: Status | None = None
     status_to: Status | None = None
@@ -83,4 +84,84 @@ class CitizenCaseView(CaseSummary):
 
 class CaseList(BaseModel):
     items: list[CaseSummary]
+    next_token: str | None
+
+
+# --- staff ------------------------------------------------------------------------------------
+class AssignRequest(Request):
+    assignee: str = Field(min_length=1, max_length=128, pattern=r"^[\w\-.:@]+$")
+
+
+class StaffMessageRequest(Request):
+    message: str = Field(min_length=1, max_length=5000)
+
+
+class NoteRequest(Request):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class TransferRequest(Request):
+    entity_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class RejectRequest(Request):
+    reason_code: RejectReason
+    message: str = Field(min_length=1, max_length=5000)
+    duplicate_of: str | None = Field(default=None, min_length=1, max_length=40)
+
+
+class OutcomeRequest(Request):
+    outcome: SuggestionOutcome
+
+
+class ExtendRequest(Request):
+    until: AwareDatetime
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class CitizenIdentity(Request):
+    national_id: str = Field(min_length=5, max_length=20, pattern=r"^[0-9A-Za-z]+$")
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9]{7,15}$")
+    prefers: Literal["email", "sms"] = "email"
+
+
+class IntakeRequest(Request):
+    type: CaseType
+    entity_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")
+    subject: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=5000)
+    language: Language
+    channel: Literal["call_centre", "walk_in"]
+    citizen: CitizenIdentity
+
+
+class StaffTimelineItemView(TimelineItemView):
+    visibility: Literal["public", "internal"]
+    actor_id: str | None = None
+    data: dict[str, str] = Field(default_factory=dict)
+
+
+class StaffCaseView(CaseSummary):
+    description: str
+    due_at: str
+    warn_at: str | None
+    escalation_level: int
+    sla_state: SlaState
+    assignee: str | None
+    outcome: SuggestionOutcome | None
+    version: int
+    timeline: list[StaffTimelineItemView]
+
+
+class QueueItem(CaseSummary):
+    due_at: str
+    escalation_level: int
+    sla_state: SlaState
+    assignee: str | None
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
     next_token: str | None

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from tawasul.api.models import CaseSummary, CitizenCaseView, EntityView, TimelineItemView
+from tawasul.api.models import (
+    CaseSummary,
+    CitizenCaseView,
+    EntityView,
+    QueueItem,
+    StaffCaseView,
+    StaffTimelineItemView,
+    TimelineItemView,
+)
 from tawasul.clock import iso
-from tawasul.domain.case import ActorRole, Case, CaseRecord, TimelineEntry
+from tawasul.domain.case import ActorRole, Case, CaseRecord, Language, TimelineEntry
 from tawasul.domain.catalogue import Entity
+from tawasul.domain.wording import summary
 
 _ACTOR = {ActorRole.CITIZEN: "citizen", ActorRole.STAFF: "entity", ActorRole.SYSTEM: "system"}
 
@@ -20,12 +29,13 @@ def entity_view(entity: Entity) -> EntityView:
     )
 
 
-def timeline_item(entry: TimelineEntry) -> TimelineItemView:
+def timeline_item(entry: TimelineEntry, language: Language) -> TimelineItemView:
     return TimelineItemView(
         id=entry.event_id,
         event=entry.kind,
         at=iso(entry.at),
         actor=_ACTOR[entry.actor_role],  # type: ignore[arg-type]
+        summary=summary(entry, language),
         text=entry.text,
         status_from=entry.status_from,
         status_to=entry.status_to,
@@ -48,8 +58,43 @@ def case_summary(case: Case) -> CaseSummary:
 
 
 def citizen_case_view(record: CaseRecord) -> CitizenCaseView:
+    language = record.case.language
     return CitizenCaseView(
         **case_summary(record.case).model_dump(),
         description=record.case.description,
-        timeline=[timeline_item(e) for e in record.public_timeline()],
+        timeline=[timeline_item(e, language) for e in record.public_timeline()],
+    )
+
+
+def _sla_fields(case: Case) -> dict:
+    return {
+        "due_at": iso(case.due_at),
+        "escalation_level": case.escalation_level,
+        "sla_state": case.sla_state,
+        "assignee": case.assignee,
+    }
+
+
+def queue_item(case: Case) -> QueueItem:
+    return QueueItem(**case_summary(case).model_dump(), **_sla_fields(case))
+
+
+def staff_case_view(record: CaseRecord) -> StaffCaseView:
+    case = record.case
+    return StaffCaseView(
+        **case_summary(case).model_dump(),
+        **_sla_fields(case),
+        description=case.description,
+        warn_at=iso(case.warn_at) if case.warn_at else None,
+        outcome=case.outcome,
+        version=case.version,
+        timeline=[
+            StaffTimelineItemView(
+                **timeline_item(e, case.language).model_dump(),
+                visibility=e.visibility.value,  # type: ignore[arg-type]
+                actor_id=e.actor_id,
+                data=e.data,
+            )
+            for e in record.timeline
+        ],
     )

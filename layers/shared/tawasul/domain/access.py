@@ -21,6 +21,13 @@ _ENTITY_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.HEAD)
 class Caller:
     sub: str
     groups: frozenset[str]
+    national_id: str | None = None  # from the national identity provider, when it says
+
+    @property
+    def citizen_id(self) -> str:
+        """Who owns a citizen's cases: the national id when known (so that cases taken at a
+        call centre or counter are theirs when they sign in), else the token's subject."""
+        return f"nid-{self.national_id}" if self.national_id else self.sub
 
     @property
     def is_citizen(self) -> bool:
@@ -50,3 +57,36 @@ def parse_groups(raw: object) -> frozenset[str]:
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
     return frozenset(part for part in text.replace(",", " ").split() if part)
+
+
+class Permission(StrEnum):
+    READ = "read"  # see the case, its full timeline and internal notes
+    WORK = "work"  # respond, request information, note, transfer, reject, intake
+    MANAGE = "manage"  # assign, approve extensions, record suggestion outcomes
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.AGENT: frozenset({Permission.READ, Permission.WORK}),
+    Role.SUPERVISOR: frozenset({Permission.READ, Permission.WORK, Permission.MANAGE}),
+    Role.HEAD: frozenset({Permission.READ}),
+    Role.OVERSIGHT: frozenset(Permission),
+}
+
+
+def permissions_for(caller: Caller, entity_id: str, joined: bool, central_id: str) -> frozenset[Permission]:
+    """What ``caller`` may do with the cases addressed to ``entity_id``.
+
+    Oversight may do everything everywhere. Staff act on their own entity's cases; the cases of
+    an entity that has not joined are worked by the central authority's staff."""
+    if caller.is_oversight:
+        return ROLE_PERMISSIONS[Role.OVERSIGHT]
+    worked_by = entity_id if joined else central_id
+    roles = caller.entity_roles().get(worked_by, set())
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
+
+
+def is_staff(caller: Caller) -> bool:
+    return caller.is_oversight or bool(caller.entity_roles())

@@ -33,6 +33,34 @@ class Language(StrEnum):
     EN = "en"
 
 
+class SuggestionOutcome(StrEnum):
+    UNDER_STUDY = "under_study"
+    ACCEPTED = "accepted"
+    IMPLEMENTED = "implemented"
+    DECLINED = "declined"
+
+
+class SlaState(StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+
+
+class RejectReason(StrEnum):
+    OUT_OF_SCOPE = "out_of_scope"
+    DUPLICATE = "duplicate"
+    ABUSIVE = "abusive"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach the citizen (never logged). ``prefers`` is ``email`` or ``sms``."""
+
+    email: str | None = None
+    phone: str | None = None
+    prefers: str = "email"
+
+
 class Visibility(StrEnum):
     PUBLIC = "public"  # the citizen sees it
     INTERNAL = "internal"  # staff only
@@ -51,6 +79,20 @@ class EventKind(StrEnum):
     MESSAGE_ADDED = "MessageAdded"
     INFO_PROVIDED = "InfoProvided"
     WITHDRAWN = "CaseWithdrawn"
+    ASSIGNED = "CaseAssigned"
+    STARTED = "CaseStarted"
+    RESPONDED = "CaseResponded"
+    INFO_REQUESTED = "InfoRequested"
+    NOTE_ADDED = "NoteAdded"
+    TRANSFERRED = "CaseTransferred"
+    REJECTED = "CaseRejected"
+    OUTCOME_RECORDED = "SuggestionOutcomeRecorded"
+    DEADLINE_EXTENDED = "DeadlineExtended"
+    AT_RISK = "CaseAtRisk"
+    ESCALATED = "CaseEscalated"
+    REOPENED = "CaseReopened"
+    CLOSED = "CaseClosed"
+    SURVEY_ANSWERED = "SurveyAnswered"
 
 
 @dataclass(frozen=True)
@@ -82,6 +124,15 @@ class Case:
     updated_at: datetime
     due_at: datetime
     version: int = 1
+    assignee: str | None = None
+    outcome: SuggestionOutcome | None = None
+    contact: Contact | None = None
+    # SLA clock (see domain/sla.py): the current cycle's warning and due times
+    warn_at: datetime | None = None
+    escalation_level: int = 0
+    sla_state: SlaState = SlaState.ON_TRACK
+    cycle: int = 1
+    paused_remaining_seconds: int | None = None
 
     def evolve(self, **changes: object) -> Case:
         """A copy with ``changes`` applied and the version bumped."""

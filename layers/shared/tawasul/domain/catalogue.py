@@ -1,8 +1,13 @@
-"""Government entities as the catalogue knows them."""
+"""Government entities as the catalogue knows them, with their calendar and SLA policies."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tawasul.domain.calendar import BusinessCalendar
+from tawasul.domain.case import CaseType
+from tawasul.domain.sla import DEFAULT_POLICIES, SlaPolicy
 
 
 @dataclass(frozen=True)
@@ -13,3 +18,14 @@ class Entity:
     joined: bool
     central: bool = False
 
+
+@dataclass(frozen=True)
+class EntityProfile:
+    """An entity with what its deadlines are computed from."""
+
+    entity: Entity
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar.bahrain_default)
+    policies: Mapping[CaseType, SlaPolicy] = field(default_factory=dict)
+
+    def policy(self, case_type: CaseType) -> SlaPolicy:
+        return self.policies.get(case_type) or DEFAULT_POLICIES[case_type]

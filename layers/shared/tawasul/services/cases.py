@@ -9,7 +9,6 @@ from datetime import datetime
 
 from tawasul import clock
 from tawasul.domain.access import Caller
-from tawasul.domain.calendar import BusinessCalendar
 from tawasul.domain.case import (
     CITIZEN_CHANNELS,
     ActorRole,
@@ -17,6 +16,7 @@ from tawasul.domain.case import (
     CaseRecord,
     CaseType,
     Channel,
+    Contact,
     EventKind,
     Language,
     TimelineEntry,
@@ -24,7 +24,7 @@ from tawasul.domain.case import (
 )
 from tawasul.domain.lifecycle import OPEN_FOR_MESSAGES, Action, Status, next_status
 from tawasul.domain.reference import new_reference, parse_reference
-from tawasul.domain.sla import DEFAULT_POLICIES
+from tawasul.domain.sla import first_deadline
 from tawasul.errors import (
     CaseNotFound,
     IllegalTransition,
@@ -56,25 +56,23 @@ class CitizenCases:
         self,
         cases: CaseRepository,
         catalogue: Catalogue,
-        calendar: Callable[[str], BusinessCalendar] = lambda _entity: BusinessCalendar.bahrain_default(),
         references: Callable[[], str] = new_reference,
     ) -> None:
         self._cases = cases
         self._catalogue = catalogue
-        self._calendar = calendar
         self._references = references
 
     # --- commands ------------------------------------------------------------------------
-    def submit(self, caller: Caller, new: NewCase) -> CaseRecord:
+    def submit(self, caller: Caller, new: NewCase, contact: Contact | None = None) -> CaseRecord:
         self._require_citizen(caller)
         if new.channel not in CITIZEN_CHANNELS:
             raise ValidationFailed("A citizen submits through the portal or the app.")
-        entity = self._catalogue.get(new.entity_id)
-        if entity is None:
+        profile = self._catalogue.profile(new.entity_id)
+        if profile is None:
             raise UnknownEntity()
+        entity = profile.entity
         now = clock.now()
-        policy = DEFAULT_POLICIES[new.type]
-        due = self._calendar(entity.id).add_business_days(now, policy.first_response_days)
+        warn, due = first_deadline(profile, new.type, now)
         for _attempt in range(3):
             case = Case(
                 reference=self._references(),
@@ -85,10 +83,12 @@ class CitizenCases:
                 language=new.language,
                 channel=new.channel,
                 status=Status.SUBMITTED,
-                citizen_id=caller.sub,
+                citizen_id=caller.citizen_id,
                 created_at=now,
                 updated_at=now,
                 due_at=due,
+                warn_at=warn,
+                contact=contact,
             )
             entry = TimelineEntry(
                 event_id=new_event_id(now),
@@ -156,14 +156,14 @@ class CitizenCases:
         self._require_citizen(caller)
         ref = parse_reference(reference)  # a failed check is a 404 before any read
         found = self._cases.get(ref)
-        if found is None or found[0].citizen_id != caller.sub:
+        if found is None or found[0].citizen_id != caller.citizen_id:
             raise CaseNotFound()
         case, timeline = found
         return CaseRecord(case=case, timeline=tuple(timeline))
 
     def list_mine(self, caller: Caller, limit: int, token: str | None) -> Page:
         self._require_citizen(caller)
-        return self._cases.list_by_citizen(caller.sub, limit, token)
+        return self._cases.list_by_citizen(caller.citizen_id, limit, token)
 
     @staticmethod
     def _require_citizen(caller: Caller) -> None:

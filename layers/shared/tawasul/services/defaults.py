@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from tawasul.adapters.cognito import CognitoDirectory
 from tawasul.adapters.dynamodb import DynamoCaseRepository, DynamoCatalogue
 from tawasul.adapters.idempotency import PowertoolsIdempotency
 from tawasul.config import get_settings
 from tawasul.services.cases import CitizenCases
+from tawasul.services.staff import StaffCases
 
 
 @lru_cache(maxsize=1)
@@ -23,6 +25,16 @@ def case_repository() -> DynamoCaseRepository:
 @lru_cache(maxsize=1)
 def citizen_cases() -> CitizenCases:
     return CitizenCases(case_repository(), catalogue())
+
+
+@lru_cache(maxsize=1)
+def directory() -> CognitoDirectory:
+    return CognitoDirectory(get_settings().user_pool_id)
+
+
+@lru_cache(maxsize=1)
+def staff_cases() -> StaffCases:
+    return StaffCases(case_repository(), catalogue(), directory())
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,49 @@
+"""The staff directory: Cognito user pool groups (``agent:<entity>``, ...)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from tawasul.adapters.aws import client
+from tawasul.adapters.dynamodb import translated_errors
+
+_SUB = re.compile(r"^[\w\-.:@]{1,128}$")
+
+
+class CognitoDirectory:
+    def __init__(self, user_pool_id: str, cognito: Any | None = None) -> None:
+        self._pool = user_pool_id
+        self._client = cognito
+
+    @property
+    def idp(self) -> Any:
+        if self._client is None:
+            self._client = client("cognito-idp")
+        return self._client
+
+    def groups_of(self, user_id: str) -> frozenset[str] | None:
+        if not self._pool or not _SUB.match(user_id):
+            return None
+        with translated_errors():
+            users = self.idp.list_users(UserPoolId=self._pool, Filter=f'sub = "{user_id}"', Limit=1)
+        if not users.get("Users"):
+            return None
+        username = users["Users"][0]["Username"]
+        groups: set[str] = set()
+        kwargs: dict[str, Any] = {"UserPoolId": self._pool, "Username": username}
+        try:
+            with translated_errors():
+                while True:
+                    page = self.idp.admin_list_groups_for_user(**kwargs)
+                    groups |= {g["GroupName"] for g in page.get("Groups", [])}
+                    if not page.get("NextToken"):
+                        break
+                    kwargs["NextToken"] = page["NextToken"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "UserNotFoundException":
+                return None
+            raise
+        return frozenset(groups)
