@@ -30,7 +30,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/staff/cases/{reference}", "staff_api"),
     *(
         Route("POST", f"/v1/staff/cases/{{reference}}/{action}", "staff_api")
-        for action in ("assign", "respond", "request-info", "notes", "transfer", "reject", "outcome", "extend")
+        for action in (
+            "assign",
+            "respond",
+            "request-info",
+            "notes",
+            "transfer",
+            "reject",
+            "outcome",
+            "extend",
+        )
     ),
 )
 

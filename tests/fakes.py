@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tawasul.domain.case import Case, TimelineEntry
-from tawasul.domain.catalogue import Entity
+from tawasul.domain.catalogue import Entity, EntityProfile
+from tawasul.domain.lifecycle import Status
 from tawasul.errors import ConcurrentChange, ReferenceTaken
 from tawasul.ports import Page
 
@@ -48,15 +49,38 @@ class FakeCases:
         more = start + limit < len(mine)
         return Page(items=chunk, next_token=str(start + limit) if more else None)
 
+    def queue(self, entity_ids: list[str], status: Status, limit: int, token: str | None) -> Page:
+        waiting = sorted(
+            (c for c in self.cases.values() if c.entity_id in entity_ids and c.status is status),
+            key=lambda c: (c.due_at, c.reference),
+        )
+        start = int(token) if token else 0
+        more = start + limit < len(waiting)
+        return Page(items=waiting[start : start + limit], next_token=str(start + limit) if more else None)
+
+
+class FakeDirectory:
+    def __init__(self, users: dict[str, set[str]] | None = None) -> None:
+        self.users = users or {}
+
+    def groups_of(self, user_id: str) -> frozenset[str] | None:
+        groups = self.users.get(user_id)
+        return frozenset(groups) if groups is not None else None
+
 
 class FakeCatalogue:
     def __init__(self, entities: list[Entity]) -> None:
         self.entities = {e.id: e for e in entities}
+        self.policies: dict[str, dict] = {}
 
     def get(self, entity_id: str) -> Entity | None:
         return self.entities.get(entity_id)
 
-    def list(self) -> list[Entity]:
+    def profile(self, entity_id: str) -> EntityProfile | None:
+        entity = self.entities.get(entity_id)
+        return EntityProfile(entity, policies=self.policies.get(entity_id, {})) if entity else None
+
+    def all(self) -> list[Entity]:
         return list(self.entities.values())
 
     def central(self) -> Entity:

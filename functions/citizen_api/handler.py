@@ -47,7 +47,7 @@ def submit_case(body: SubmitCaseRequest) -> Response[CitizenCaseView]:
         return citizen_case_view(record).model_dump(mode="json")
 
     view = once(app, "submit_case", caller, body.model_dump(mode="json"), produce)
-    return Response(status_code=201, content_type=JSON, body=view)
+    return Response(status_code=201, content_type=JSON, body=CitizenCaseView.model_validate(view))
 
 
 @app.get("/v1/cases", summary="My cases, newest first")
@@ -77,7 +77,7 @@ def add_message(reference: Reference, body: MessageRequest) -> Response[CitizenC
         return citizen_case_view(record).model_dump(mode="json")
 
     view = once(app, f"message:{reference.upper()}", caller, body.model_dump(mode="json"), produce)
-    return Response(status_code=201, content_type=JSON, body=view)
+    return Response(status_code=201, content_type=JSON, body=CitizenCaseView.model_validate(view))
 
 
 @app.post("/v1/cases/<reference>/withdraw", summary="Withdraw my case before it is answered")

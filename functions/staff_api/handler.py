@@ -76,9 +76,12 @@ def intake(body: IntakeRequest) -> Response[StaffCaseView]:
     )
     caller = caller_of(app)
     view = _once(
-        "intake", body.model_dump(mode="json"), lambda: defaults.staff_cases().intake(caller, request), "CaseIntake"
+        "intake",
+        body.model_dump(mode="json"),
+        lambda: defaults.staff_cases().intake(caller, request),
+        "CaseIntake",
     )
-    return Response(status_code=201, content_type=JSON, body=view)
+    return Response(status_code=201, content_type=JSON, body=StaffCaseView.model_validate(view))
 
 
 @app.get("/v1/staff/cases/<reference>", summary="A case with its full timeline, internal notes included")
@@ -121,7 +124,7 @@ def add_note(reference: Reference, body: NoteRequest) -> Response[StaffCaseView]
         lambda: defaults.staff_cases().add_note(caller, reference, body.text),
         "NoteAdded",
     )
-    return Response(status_code=201, content_type=JSON, body=view)
+    return Response(status_code=201, content_type=JSON, body=StaffCaseView.model_validate(view))
 
 
 @app.post("/v1/staff/cases/<reference>/transfer", summary="Transfer the case to another entity")

@@ -4,8 +4,10 @@ declares them (tests/infra asserts the same schema on the template)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -63,25 +65,78 @@ def _reset_caches() -> None:
             getter.cache_clear()
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """An empty AWS (moto) with the tables, the env the functions get, and fresh caches."""
-    monkeypatch.setenv("TABLE_NAME", TABLE)
-    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", IDEMPOTENCY_TABLE)
-    with mock_aws():
+STAFF = {
+    "agent-moh": ["agent:moh"],
+    "agent2-moh": ["agent:moh"],
+    "sup-moh": ["supervisor:moh"],
+    "head-moh": ["head:moh"],
+    "agent-moe": ["agent:moe"],
+    "agent-iga": ["agent:iga"],
+}
+
+
+@contextmanager
+def environment(seed: bool, staff: bool) -> Iterator[Any]:
+    """An AWS (moto) with the tables, the env the functions get, and fresh caches; optionally
+    the seeded catalogue and a Cognito user pool with staff users in their entity groups."""
+    saved = {k: os.environ.get(k) for k in ("TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "USER_POOL_ID")}
+    os.environ.update(TABLE_NAME=TABLE, IDEMPOTENCY_TABLE_NAME=IDEMPOTENCY_TABLE)
+    try:
+        with mock_aws():
+            _reset_caches()
+            create_tables(boto3.client("dynamodb"))
+            if staff:
+                os.environ["USER_POOL_ID"] = create_directory(boto3.client("cognito-idp"))
+                _reset_caches()
+            if seed:
+                from tawasul.services import defaults
+                from tawasul.services.catalogue import seed_catalogue
+
+                seed_catalogue(defaults.catalogue())
+            yield boto3.client("dynamodb")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         _reset_caches()
-        create_tables(boto3.client("dynamodb"))
-        yield boto3.client("dynamodb")
-        _reset_caches()
+
+
+def create_directory(idp: Any) -> str:
+    pool = idp.create_user_pool(PoolName="tawasul-test")["UserPool"]["Id"]
+    for group in sorted({g for groups in STAFF.values() for g in groups}):
+        idp.create_group(UserPoolId=pool, GroupName=group)
+    for sub, groups in STAFF.items():
+        idp.admin_create_user(UserPoolId=pool, Username=sub)
+        for group in groups:
+            idp.admin_add_user_to_group(UserPoolId=pool, Username=sub, GroupName=group)
+    return str(pool)
 
 
 @pytest.fixture
-def seeded(aws: Any) -> Any:
-    from tawasul.services import defaults
-    from tawasul.services.catalogue import seed_catalogue
+def aws() -> Iterator[Any]:
+    with environment(seed=False, staff=False) as dynamodb:
+        yield dynamodb
 
-    seed_catalogue(defaults.catalogue())
-    return aws
+
+@pytest.fixture
+def seeded() -> Iterator[Any]:
+    with environment(seed=True, staff=False) as dynamodb:
+        yield dynamodb
+
+
+@pytest.fixture
+def staffed() -> Iterator[Any]:
+    """Seeded catalogue and staff directory."""
+    with environment(seed=True, staff=True) as dynamodb:
+        yield dynamodb
+
+
+@pytest.fixture(scope="module")
+def staffed_module() -> Iterator[Any]:
+    with environment(seed=True, staff=True) as dynamodb:
+        yield dynamodb
 
 
 def load_handler(name: str) -> ModuleType:

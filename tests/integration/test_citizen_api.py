@@ -117,7 +117,7 @@ BAD_BODIES = [
 @pytest.mark.parametrize(("body", "expected"), BAD_BODIES)
 def test_bad_input_is_a_json_4xx_and_writes_nothing(seeded: Any, body: Any, expected: int) -> None:
     before = item_count(seeded)
-    status, answer, headers = submit(body)
+    status, answer, _ = submit(body)
     assert status == expected
     assert set(answer["error"]) >= {"code", "message", "message_ar"}
     assert item_count(seeded) == before
@@ -244,7 +244,10 @@ def test_dynamodb_calls_per_request_do_not_grow_with_the_table(seeded: Any, dyna
             "submit": http_event("POST", "/v1/cases", body=GOOD),
             "list": http_event("GET", "/v1/cases", query={"limit": "20"}),
             "get": http_event(
-                "GET", f"/v1/cases/{ref}", route="GET /v1/cases/{reference}", path_parameters={"reference": ref}
+                "GET",
+                f"/v1/cases/{ref}",
+                route="GET /v1/cases/{reference}",
+                path_parameters={"reference": ref},
             ),
         }.items():
             dynamo_calls.reset()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from tawasul.domain.calendar import BusinessCalendar
 
 BAHRAIN = ZoneInfo("Asia/Bahrain")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tawasul.domain.calendar import BusinessCalendar
 
 DATA = Path(__file__).resolve().parents[2] / "layers" / "shared" / "tawasul" / "data"

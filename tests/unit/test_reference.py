@@ -76,7 +76,9 @@ def test_exhaustively_for_one_reference() -> None:
                 assert not ref.is_valid_compact(compact[:i] + ch + compact[i + 1 :])
 
 
-@pytest.mark.parametrize("text", ["", "TW", "TW-7K3M", "TW-7K3M-9Q2X-D4HP-XX", "TW-7K3M-9Q2X-D4H!", "x" * 100])
+@pytest.mark.parametrize(
+    "text", ["", "TW", "TW-7K3M", "TW-7K3M-9Q2X-D4HP-XX", "TW-7K3M-9Q2X-D4H!", "x" * 100]
+)
 def test_malformed_input_is_rejected(text: str) -> None:
     with pytest.raises(InvalidReference):
         parse_reference(text)

@@ -47,7 +47,11 @@ class Catalogue(Protocol):
     def profile(self, entity_id: str) -> EntityProfile | None:
         """The entity with its calendar and SLA policies (one read)."""
 
-    def list(self) -> list[Entity]: ...
+    def all(self) -> list[Entity]:
+        """Every entity of the catalogue."""
+
+    def seed(self, entities: list[Entity]) -> int:
+        """Add the entities that are missing; never overwrite existing ones."""
 
     def central(self) -> Entity: ...
 

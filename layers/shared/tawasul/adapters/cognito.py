@@ -27,11 +27,9 @@ class CognitoDirectory:
     def groups_of(self, user_id: str) -> frozenset[str] | None:
         if not self._pool or not _SUB.match(user_id):
             return None
-        with translated_errors():
-            users = self.idp.list_users(UserPoolId=self._pool, Filter=f'sub = "{user_id}"', Limit=1)
-        if not users.get("Users"):
+        username = self._username(user_id)
+        if username is None:
             return None
-        username = users["Users"][0]["Username"]
         groups: set[str] = set()
         kwargs: dict[str, Any] = {"UserPoolId": self._pool, "Username": username}
         try:
@@ -47,3 +45,14 @@ class CognitoDirectory:
                 return None
             raise
         return frozenset(groups)
+
+    def _username(self, user_id: str) -> str | None:
+        """A user is named by the token's ``sub`` or by their user name (staff accounts)."""
+        for attribute in ("sub", "username"):
+            with translated_errors():
+                users = self.idp.list_users(
+                    UserPoolId=self._pool, Filter=f'{attribute} = "{user_id}"', Limit=1
+                )
+            if users.get("Users"):
+                return str(users["Users"][0]["Username"])
+        return None

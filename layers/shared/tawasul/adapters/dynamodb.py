@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from tawasul.adapters.aws import client
 from tawasul.clock import iso, iso_micro, parse_iso
+from tawasul.domain.calendar import BusinessCalendar
 from tawasul.domain.case import (
     ActorRole,
     Case,
@@ -30,11 +31,10 @@ from tawasul.domain.case import (
     TimelineEntry,
     Visibility,
 )
-from tawasul.domain.calendar import BusinessCalendar
 from tawasul.domain.catalogue import Entity, EntityProfile
-from tawasul.domain.sla import policy_from_dict
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.reference import is_valid_compact
+from tawasul.domain.sla import policy_from_dict
 from tawasul.errors import ConcurrentChange, InvalidPageToken, ReferenceTaken, Retryable
 from tawasul.ports import Page
 
@@ -126,7 +126,9 @@ def case_from_item(item: dict[str, Any]) -> Case:
         sla_state=SlaState(item.get("sla_state", SlaState.ON_TRACK.value)),
         cycle=int(item.get("cycle", 1)),
         paused_remaining_seconds=(
-            int(item["paused_remaining_seconds"]) if item.get("paused_remaining_seconds") is not None else None
+            int(item["paused_remaining_seconds"])
+            if item.get("paused_remaining_seconds") is not None
+            else None
         ),
     )
 
@@ -390,7 +392,6 @@ class DynamoCaseRepository:
         cases = [case_from_item(load(i)) for i in page.get("Items", [])]
         return Page(items=cases, next_token=encode_token(page.get("LastEvaluatedKey")))
 
-
     def queue(self, entity_ids: list[str], status: Status, limit: int, token: str | None) -> Page:
         """One ``Query`` per partition (the entity, plus for the central authority the entities
         not joined), merged by due time; the token keeps a cursor per partition."""
@@ -424,7 +425,9 @@ class DynamoCaseRepository:
         for entity_id in exhausted - left:
             cursors[entity_id] = _DONE
         more = any(c != _DONE for c in cursors.values())
-        return Page(items=[case_from_item(i) for _, _, i in taken], next_token=_encode(cursors) if more else None)
+        return Page(
+            items=[case_from_item(i) for _, _, i in taken], next_token=_encode(cursors) if more else None
+        )
 
 
 class DynamoCatalogue:
@@ -460,7 +463,9 @@ class DynamoCatalogue:
         if profile is None:
             return None
         policies = {
-            CaseType(i["SK"].removeprefix("SLA#")): policy_from_dict(CaseType(i["SK"].removeprefix("SLA#")), i)
+            CaseType(i["SK"].removeprefix("SLA#")): policy_from_dict(
+                CaseType(i["SK"].removeprefix("SLA#")), i
+            )
             for i in items
             if i["SK"].startswith("SLA#")
         }
@@ -471,7 +476,7 @@ class DynamoCatalogue:
         )
         return EntityProfile(entity=entity_from_item(profile), calendar=calendar, policies=policies)
 
-    def list(self) -> list[Entity]:
+    def all(self) -> list[Entity]:
         entities: list[Entity] = []
         kwargs: dict[str, Any] = {
             "TableName": self._table,
@@ -490,7 +495,7 @@ class DynamoCatalogue:
     def central(self) -> Entity:
         """The central authority (read once per container: it does not change)."""
         if self._central is None:
-            self._central = next((e for e in self.list() if e.central), None)
+            self._central = next((e for e in self.all() if e.central), None)
             if self._central is None:
                 raise LookupError("the catalogue has no central authority")
         return self._central

@@ -42,6 +42,7 @@ class PowertoolsIdempotency:
     ) -> dict:
         if context is not None:
             self._config.register_lambda_context(context)
+
         @idempotent_function(
             data_keyword_argument="request", persistence_store=self._store, config=self._config
         )

@@ -66,7 +66,7 @@ def parse_reference(text: str) -> str:
     if not isinstance(text, str) or len(text) > 40:
         raise InvalidReference()
     compact = _SEPARATORS.sub("", text).upper()
-    if compact.startswith(PREFIX):
+    if len(compact) == len(PREFIX) + RANDOM_SYMBOLS + CHECK_SYMBOLS and compact.startswith(PREFIX):
         compact = compact[len(PREFIX) :]
     compact = compact.translate(_ALIASES)
     if not is_valid_compact(compact):

@@ -33,7 +33,7 @@ from tawasul.errors import (
     UnknownEntity,
     ValidationFailed,
 )
-from tawasul.ports import Catalogue, CaseRepository, Page
+from tawasul.ports import CaseRepository, Catalogue, Page
 
 
 @dataclass(frozen=True)

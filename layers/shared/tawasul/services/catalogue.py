@@ -28,9 +28,9 @@ def bundled_entities() -> tuple[Entity, ...]:
 
 def list_entities(catalogue: Catalogue) -> list[Entity]:
     """Every entity, by English name (the client re-sorts for Arabic)."""
-    return sorted(catalogue.list(), key=lambda e: e.name_en.casefold())
+    return sorted(catalogue.all(), key=lambda e: e.name_en.casefold())
 
 
-def seed_catalogue(catalogue: Catalogue | object) -> int:
+def seed_catalogue(catalogue: Catalogue) -> int:
     """Add the bundled entities the table does not have yet; returns how many were added."""
-    return catalogue.seed(list(bundled_entities()))  # type: ignore[attr-defined]
+    return catalogue.seed(list(bundled_entities()))

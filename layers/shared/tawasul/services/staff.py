@@ -39,7 +39,7 @@ from tawasul.errors import (
     UnknownEntity,
     ValidationFailed,
 )
-from tawasul.ports import Catalogue, CaseRepository, Directory, Page
+from tawasul.ports import CaseRepository, Catalogue, Directory, Page
 from tawasul.services.cases import NewCase, new_event_id
 
 _NATIONAL_ID = re.compile(r"^[0-9A-Za-z]{5,20}$")
@@ -75,7 +75,7 @@ class StaffCases:
             raise NotAllowed("This queue is outside your role.", "هذه القائمة خارج صلاحياتك.")
         partitions = [entity.id]
         if entity.id == central.id:
-            partitions += sorted(e.id for e in self._catalogue.list() if not e.joined)
+            partitions += sorted(e.id for e in self._catalogue.all() if not e.joined)
         return self._cases.queue(partitions, status, limit, token)
 
     def get(self, caller: Caller, reference: str) -> CaseRecord:
@@ -228,7 +228,9 @@ class StaffCases:
                 "Record the outcome after the suggestion is answered.", "سجّل النتيجة بعد الرد على الاقتراح."
             )
         if case.outcome is outcome:
-            raise IllegalTransition("The suggestion already has this outcome.", "للاقتراح هذه النتيجة بالفعل.")
+            raise IllegalTransition(
+                "The suggestion already has this outcome.", "للاقتراح هذه النتيجة بالفعل."
+            )
         return self._commit(
             caller,
             record,
@@ -252,7 +254,8 @@ class StaffCases:
         due = calendar.add_business_days(until, 0)
         if due <= now or due <= case.due_at:
             raise ValidationFailed(
-                "The new due date must be later than the current one.", "يجب أن يكون الموعد الجديد بعد الموعد الحالي."
+                "The new due date must be later than the current one.",
+                "يجب أن يكون الموعد الجديد بعد الموعد الحالي.",
             )
         policy = profile.policy(case.type)
         warn = calendar.warn_time(now, due, Fraction(policy.warn_fraction_percent, 100))
@@ -276,7 +279,9 @@ class StaffCases:
         """A case taken at the call centre or a counter, owned by the identified citizen."""
         new = intake.case
         if new.channel not in STAFF_CHANNELS:
-            raise ValidationFailed("Staff intake is by call_centre or walk_in.", "الإدخال من الموظف عبر مركز الاتصال أو الحضور.")
+            raise ValidationFailed(
+                "Staff intake is by call_centre or walk_in.", "الإدخال من الموظف عبر مركز الاتصال أو الحضور."
+            )
         if not _NATIONAL_ID.match(intake.national_id):
             raise ValidationFailed("The national id is not valid.", "رقم الهوية غير صالح.")
         profile = self._catalogue.profile(new.entity_id)
@@ -334,7 +339,9 @@ class StaffCases:
     def _worked_by(self, entity: Entity) -> str:
         return entity.id if entity.joined else self._catalogue.central().id
 
-    def _read(self, caller: Caller, reference: str) -> tuple[CaseRecord, EntityProfile, frozenset[Permission]]:
+    def _read(
+        self, caller: Caller, reference: str
+    ) -> tuple[CaseRecord, EntityProfile, frozenset[Permission]]:
         if not is_staff(caller):
             raise NotAllowed("This route is for staff.", "هذا المسار مخصص للموظفين.")
         ref = parse_reference(reference)
@@ -363,7 +370,8 @@ class StaffCases:
 
     def _visible_duplicate(self, caller: Caller, case: Case, duplicate_of: str | None) -> str:
         invalid = ValidationFailed(
-            "duplicate_of must be another case you can see.", "يجب أن يشير duplicate_of إلى طلب آخر يمكنك رؤيته."
+            "duplicate_of must be another case you can see.",
+            "يجب أن يشير duplicate_of إلى طلب آخر يمكنك رؤيته.",
         )
         if not duplicate_of:
             raise invalid

@@ -1,0 +1,161 @@
+"""Every route × every kind of caller → the expected status, generated from the route table.
+
+A route added to infra/routes.py without a row in RULES fails here, so no route ships without
+an authorization decision. The case under test is addressed to `moh` and owned by `owner`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from infra.routes import ROUTES
+from tests.integration.api import invoke
+
+ACTORS: dict[str, dict[str, Any]] = {
+    "anonymous": {"sub": None},
+    "owner": {"sub": "owner", "groups": ("citizen",)},
+    "other_citizen": {"sub": "stranger", "groups": ("citizen",)},
+    "agent_own": {"sub": "agent-moh", "groups": ("agent:moh",)},
+    "agent_other": {"sub": "agent-moe", "groups": ("agent:moe",)},
+    "supervisor_own": {"sub": "sup-moh", "groups": ("supervisor:moh",)},
+    "head_own": {"sub": "head-moh", "groups": ("head:moh",)},
+    "oversight": {"sub": "boss", "groups": ("oversight",)},
+}
+
+CASE = {
+    "type": "complaint",
+    "entity_id": "moh",
+    "subject": "Clinic closed",
+    "description": "The clinic was closed during opening hours.",
+    "language": "en",
+    "channel": "portal",
+}
+
+# Expected status per actor, in ACTORS order.
+CITIZEN_ONLY = (401, 201, 201, 403, 403, 403, 403, 403)
+OWNER_ONLY_READ = (401, 200, 404, 403, 403, 403, 403, 403)
+OWNER_ONLY_WRITE = (401, 201, 404, 403, 403, 403, 403, 403)
+STAFF_READ = (401, 403, 403, 200, 404, 200, 200, 200)
+STAFF_WORK = (401, 403, 403, 200, 404, 200, 403, 200)
+STAFF_WORK_CREATED = (401, 403, 403, 201, 404, 201, 403, 201)
+STAFF_MANAGE = (401, 403, 403, 403, 404, 200, 403, 200)
+
+
+def _suggestion_answered(reference: str) -> None:
+    status, _ = invoke(
+        "POST /v1/staff/cases/{reference}/respond",
+        path={"reference": reference},
+        body={"message": "We will study it"},
+        sub="agent-moh",
+        groups=("agent:moh",),
+    )
+    assert status == 200
+
+
+Rule = tuple[tuple[int, ...], dict[str, Any] | None, dict[str, str] | None, Callable[[str], None] | None, str]
+
+RULES: dict[str, Rule] = {
+    # route: (expected per actor, body, query, setup on the case, case type)
+    "GET /v1/entities": ((200,) * 8, None, None, None, "complaint"),
+    "POST /v1/cases": (CITIZEN_ONLY, CASE, None, None, "complaint"),
+    "GET /v1/cases": ((401, 200, 200, 403, 403, 403, 403, 403), None, None, None, "complaint"),
+    "GET /v1/cases/{reference}": (OWNER_ONLY_READ, None, None, None, "complaint"),
+    "POST /v1/cases/{reference}/messages": (
+        OWNER_ONLY_WRITE,
+        {"text": "More detail"},
+        None,
+        None,
+        "complaint",
+    ),
+    "POST /v1/cases/{reference}/withdraw": (OWNER_ONLY_READ, None, None, None, "complaint"),
+    "GET /v1/staff/queue": (
+        (401, 403, 403, 200, 403, 200, 200, 200),
+        None,
+        {"entity_id": "moh"},
+        None,
+        "complaint",
+    ),
+    "POST /v1/staff/cases": (
+        (401, 403, 403, 201, 403, 201, 403, 201),
+        {**CASE, "channel": "walk_in", "citizen": {"national_id": "850505050"}},
+        None,
+        None,
+        "complaint",
+    ),
+    "GET /v1/staff/cases/{reference}": (STAFF_READ, None, None, None, "complaint"),
+    "POST /v1/staff/cases/{reference}/assign": (
+        STAFF_MANAGE,
+        {"assignee": "agent2-moh"},
+        None,
+        None,
+        "complaint",
+    ),
+    "POST /v1/staff/cases/{reference}/respond": (STAFF_WORK, {"message": "Answer"}, None, None, "complaint"),
+    "POST /v1/staff/cases/{reference}/request-info": (
+        STAFF_WORK,
+        {"message": "Which clinic?"},
+        None,
+        None,
+        "complaint",
+    ),
+    "POST /v1/staff/cases/{reference}/notes": (
+        STAFF_WORK_CREATED,
+        {"text": "Call them"},
+        None,
+        None,
+        "complaint",
+    ),
+    "POST /v1/staff/cases/{reference}/transfer": (
+        STAFF_WORK,
+        {"entity_id": "moe", "reason": "Not ours"},
+        None,
+        None,
+        "complaint",
+    ),
+    "POST /v1/staff/cases/{reference}/reject": (
+        STAFF_WORK,
+        {"reason_code": "out_of_scope", "message": "Not a government matter"},
+        None,
+        None,
+        "complaint",
+    ),
+    "POST /v1/staff/cases/{reference}/outcome": (
+        STAFF_MANAGE,
+        {"outcome": "accepted"},
+        None,
+        _suggestion_answered,
+        "suggestion",
+    ),
+    "POST /v1/staff/cases/{reference}/extend": (
+        STAFF_MANAGE,
+        {"until": "2030-06-02T10:00:00Z", "reason": "Site visit"},
+        None,
+        None,
+        "complaint",
+    ),
+}
+
+
+def test_every_route_has_a_rule() -> None:
+    assert {r.key for r in ROUTES} == set(RULES), "add the new route to RULES with its expected statuses"
+
+
+CELLS = [(route.key, actor) for route in ROUTES for actor in ACTORS]
+
+
+@pytest.mark.parametrize(("route", "actor"), CELLS, ids=[f"{r} as {a}" for r, a in CELLS])
+def test_authorization(staffed_module: Any, route: str, actor: str) -> None:
+    expected, body, query, setup, case_type = RULES[route]
+    path = None
+    if "{reference}" in route:
+        status, created = invoke("POST /v1/cases", body={**CASE, "type": case_type}, sub="owner")
+        assert status == 201
+        path = {"reference": created["reference"]}
+        if setup:
+            setup(created["reference"])
+    status, answer = invoke(route, path=path, body=body, query=query, **ACTORS[actor])
+    assert status == expected[list(ACTORS).index(actor)], answer
+    if status >= 400:
+        assert set(answer["error"]) >= {"code", "message", "message_ar"}
