@@ -22,6 +22,7 @@ CTX_NATIONAL_IDP = "tawasul:nationalIdp"  # {"issuer", "clientId", "clientSecret
 # --- functions (folder names under functions/) ----------------------------------------------
 CITIZEN_API = "citizen_api"
 STAFF_API = "staff_api"
+ADMIN_API = "admin_api"
 SEED = "seed"
 
 HANDLER = "handler.lambda_handler"

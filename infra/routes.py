@@ -41,6 +41,12 @@ ROUTES: tuple[Route, ...] = (
             "extend",
         )
     ),
+    Route("POST", "/v1/admin/entities", "admin_api"),
+    Route("GET", "/v1/admin/entities/{entity_id}", "admin_api"),
+    Route("PATCH", "/v1/admin/entities/{entity_id}", "admin_api"),
+    Route("PUT", "/v1/admin/entities/{entity_id}/sla/{case_type}", "admin_api"),
+    Route("PUT", "/v1/admin/entities/{entity_id}/calendar", "admin_api"),
+    Route("GET", "/v1/admin/entities/{entity_id}/audit", "admin_api"),
 )
 
 API_FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(r.function for r in ROUTES))

@@ -44,6 +44,7 @@ class TawasulStack(Stack):
             names.STAFF_API,
             grants=[data.grant_table_read_write, data.grant_idempotency, self.auth.grant_directory_read],
         )
+        self.functions.add(names.ADMIN_API, grants=[data.grant_table_read_write, self.auth.grant_group_admin])
         self.functions.add(
             names.SEED,
             grants=[data.grant_table_write],

@@ -115,6 +115,12 @@ class Auth(Construct):
         if self.national_idp is not None:
             self.user_pool_client.node.add_dependency(self.national_idp)
 
+    def grant_group_admin(self, grantee: iam.IGrantable) -> None:
+        """Create the staff groups of a new entity (agent:<id>, supervisor:<id>, head:<id>)."""
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=["cognito-idp:CreateGroup"], resource_arns=[self.user_pool.user_pool_arn]
+        )
+
     def grant_directory_read(self, grantee: iam.IGrantable) -> None:
         """Look users up and read their groups (assignees must be staff of the entity)."""
         iam.Grant.add_to_principal(

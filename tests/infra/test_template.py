@@ -100,11 +100,11 @@ def test_idempotency_table(template: Any) -> None:
 
 def test_functions_are_the_expected_ones(resources: Resources, functions: Functions) -> None:
     # Every function carries the metadata the local runtime looks up
-    assert set(functions) == {names.CITIZEN_API, names.STAFF_API, names.SEED}
+    assert set(functions) == {names.CITIZEN_API, names.STAFF_API, names.ADMIN_API, names.SEED}
     assert len(_of_type(resources, "AWS::Lambda::Function")) == len(functions)
 
 
-@pytest.mark.parametrize("name", [names.CITIZEN_API, names.STAFF_API, names.SEED])
+@pytest.mark.parametrize("name", [names.CITIZEN_API, names.STAFF_API, names.ADMIN_API, names.SEED])
 def test_function_shape(resources: Resources, functions: Functions, name: str) -> None:
     _, function = functions[name]
     props = function["Properties"]
@@ -126,7 +126,7 @@ def test_api_function_defaults(functions: Functions) -> None:
     assert props["Timeout"] == 10
 
 
-@pytest.mark.parametrize("name", [names.CITIZEN_API, names.STAFF_API, names.SEED])
+@pytest.mark.parametrize("name", [names.CITIZEN_API, names.STAFF_API, names.ADMIN_API, names.SEED])
 def test_function_environment(resources: Resources, functions: Functions, name: str) -> None:
     env = functions[name][1]["Properties"]["Environment"]["Variables"]
     table_id, _ = _main_table(resources)

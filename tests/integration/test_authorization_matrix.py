@@ -41,6 +41,15 @@ STAFF_READ = (401, 403, 403, 200, 404, 200, 200, 200)
 STAFF_WORK = (401, 403, 403, 200, 404, 200, 403, 200)
 STAFF_WORK_CREATED = (401, 403, 403, 201, 404, 201, 403, 201)
 STAFF_MANAGE = (401, 403, 403, 403, 404, 200, 403, 200)
+OVERSIGHT_ONLY = (401, 403, 403, 403, 403, 403, 403, 200)
+OVERSIGHT_CREATES = (401, 403, 403, 403, 403, 403, 403, 201)
+CALENDAR = {
+    "time_zone": "Asia/Bahrain",
+    "week": ["sun", "mon", "tue", "wed", "thu"],
+    "day_start": "07:30",
+    "day_end": "14:30",
+    "holidays": ["2026-12-16", "2026-12-17"],
+}
 
 
 def _suggestion_answered(reference: str) -> None:
@@ -135,7 +144,33 @@ RULES: dict[str, Rule] = {
         None,
         "complaint",
     ),
+    "POST /v1/admin/entities": (
+        OVERSIGHT_CREATES,
+        {"id": "nbr", "name_ar": "الهيئة الوطنية", "name_en": "National Bureau", "joined": False},
+        None,
+        None,
+        "complaint",
+    ),
+    "GET /v1/admin/entities/{entity_id}": (OVERSIGHT_ONLY, None, None, None, "complaint"),
+    "PATCH /v1/admin/entities/{entity_id}": (
+        OVERSIGHT_ONLY,
+        {"name_en": "Health Ministry"},
+        None,
+        None,
+        "complaint",
+    ),
+    "PUT /v1/admin/entities/{entity_id}/sla/{case_type}": (
+        OVERSIGHT_ONLY,
+        {"days_per_level": [4, 2, 2, 1], "warn_fraction_percent": 70},
+        None,
+        None,
+        "complaint",
+    ),
+    "PUT /v1/admin/entities/{entity_id}/calendar": (OVERSIGHT_ONLY, CALENDAR, None, None, "complaint"),
+    "GET /v1/admin/entities/{entity_id}/audit": (OVERSIGHT_ONLY, None, None, None, "complaint"),
 }
+
+PATH_VALUES = {"entity_id": "moh", "case_type": "complaint"}
 
 
 def test_every_route_has_a_rule() -> None:
@@ -148,7 +183,7 @@ CELLS = [(route.key, actor) for route in ROUTES for actor in ACTORS]
 @pytest.mark.parametrize(("route", "actor"), CELLS, ids=[f"{r} as {a}" for r, a in CELLS])
 def test_authorization(staffed_module: Any, route: str, actor: str) -> None:
     expected, body, query, setup, case_type = RULES[route]
-    path = None
+    path = {k: v for k, v in PATH_VALUES.items() if f"{{{k}}}" in route} or None
     if "{reference}" in route:
         status, created = invoke("POST /v1/cases", body={**CASE, "type": case_type}, sub="owner")
         assert status == 201

@@ -79,6 +79,20 @@ class UnknownEntity(TawasulError):
     message_ar = "لا توجد جهة حكومية بهذا المعرّف."
 
 
+class EntityNotFound(TawasulError):
+    status = 404
+    code = "entity_not_found"
+    message = "No government entity with this id."
+    message_ar = "لا توجد جهة حكومية بهذا المعرّف."
+
+
+class EntityExists(TawasulError):
+    status = 409
+    code = "entity_exists"
+    message = "An entity with this id already exists."
+    message_ar = "توجد جهة بهذا المعرّف بالفعل."
+
+
 class ValidationFailed(TawasulError):
     status = 422
     code = "validation_failed"

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tawasul.domain.case import Case, TimelineEntry
-from tawasul.domain.catalogue import Entity, EntityProfile
+from tawasul.domain.catalogue import AuditRecord, Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
+from tawasul.domain.sla import SlaPolicy
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,24 @@ class Idempotency(Protocol):
         context: Any = None,
     ) -> dict:
         """``produce()`` once per (scope, caller, key); a retry returns the first answer."""
+
+
+class CatalogueAdmin(Protocol):
+    """Writes of the catalogue, each with its audit record in the same transaction."""
+
+    def create_entity(self, entity: Entity, audit: AuditRecord) -> None:
+        """Store a new entity; ``EntityExists`` if the id is taken."""
+
+    def update_entity(self, before: Entity, after: Entity, audit: AuditRecord) -> None:
+        """Replace the entity only if it is still ``before``; else ``ConcurrentChange``."""
+
+    def put_policy(self, entity_id: str, policy: SlaPolicy, audit: AuditRecord) -> None: ...
+
+    def put_calendar(self, entity_id: str, calendar: dict[str, Any], audit: AuditRecord) -> None: ...
+
+    def audit_log(self, entity_id: str, limit: int, token: str | None) -> Page: ...
+
+
+class GroupAdmin(Protocol):
+    def ensure_groups(self, names: list[str]) -> None:
+        """Create the directory groups that do not exist yet."""

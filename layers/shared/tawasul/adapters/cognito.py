@@ -56,3 +56,26 @@ class CognitoDirectory:
             if users.get("Users"):
                 return str(users["Users"][0]["Username"])
         return None
+
+
+class CognitoGroups:
+    """Creates the entity groups (``agent:<id>``, ...) in the user pool."""
+
+    def __init__(self, user_pool_id: str, cognito: Any | None = None) -> None:
+        self._pool = user_pool_id
+        self._client = cognito
+
+    @property
+    def idp(self) -> Any:
+        if self._client is None:
+            self._client = client("cognito-idp")
+        return self._client
+
+    def ensure_groups(self, names: list[str]) -> None:
+        for name in names:
+            try:
+                with translated_errors():
+                    self.idp.create_group(UserPoolId=self._pool, GroupName=name)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "GroupExistsException":
+                    raise

@@ -213,19 +213,19 @@ def translated_errors() -> Iterator[None]:
         raise
 
 
-def _cancelled_by_condition(error: ClientError) -> bool:
+def cancelled_by_condition(error: ClientError) -> bool:
     if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
         return False
     reasons = error.response.get("CancellationReasons") or []
     return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
 
 
-def _encode(plain: Any) -> str:
+def encode_cursor(plain: Any) -> str:
     raw = json.dumps(plain, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(token: str) -> Any:
+def decode_cursor(token: str) -> Any:
     try:
         padded = token + "=" * (-len(token) % 4)
         return json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -234,7 +234,7 @@ def _decode(token: str) -> Any:
 
 
 def encode_token(last_key: dict[str, Any] | None) -> str | None:
-    return _encode(load(last_key)) if last_key else None
+    return encode_cursor(load(last_key)) if last_key else None
 
 
 _CASE_PK = re.compile(r"^CASE#TW-([0-9A-Z]{4})-([0-9A-Z]{4})-([0-9A-Z]{4})$")
@@ -243,7 +243,7 @@ _ISO_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 
 def decode_citizen_token(token: str, citizen_id: str) -> dict[str, Any]:
     """The start key of the next page of ``citizen_id``'s list; anything else is a 400."""
-    plain = _decode(token)
+    plain = decode_cursor(token)
     _check_case_key(plain, "GSI1", citizen_pk(citizen_id))
     if not _ISO_KEY.match(plain["GSI1SK"]):
         raise InvalidPageToken()
@@ -274,7 +274,7 @@ def decode_queue_token(token: str | None, entity_ids: list[str], status: Status)
     """Per-partition cursors of a (possibly merged) queue: None = from the start, "done", or a key."""
     if token is None:
         return dict.fromkeys(entity_ids)
-    plain = _decode(token)
+    plain = decode_cursor(token)
     if not isinstance(plain, dict) or set(plain) != set(entity_ids):
         raise InvalidPageToken()
     for entity_id, cursor in plain.items():
@@ -320,7 +320,7 @@ class DynamoCaseRepository:
                     ]
                 )
         except ClientError as error:
-            if _cancelled_by_condition(error):
+            if cancelled_by_condition(error):
                 raise ReferenceTaken(case.reference) from error
             raise
 
@@ -372,7 +372,7 @@ class DynamoCaseRepository:
                     ]
                 )
         except ClientError as error:
-            if _cancelled_by_condition(error):
+            if cancelled_by_condition(error):
                 raise ConcurrentChange() from error
             raise
 
@@ -426,7 +426,8 @@ class DynamoCaseRepository:
             cursors[entity_id] = _DONE
         more = any(c != _DONE for c in cursors.values())
         return Page(
-            items=[case_from_item(i) for _, _, i in taken], next_token=_encode(cursors) if more else None
+            items=[case_from_item(i) for _, _, i in taken],
+            next_token=encode_cursor(cursors) if more else None,
         )
 
 

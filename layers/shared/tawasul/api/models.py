@@ -165,3 +165,57 @@ class QueueItem(CaseSummary):
 class QueuePage(BaseModel):
     items: list[QueueItem]
     next_token: str | None
+
+
+# --- catalogue administration ----------------------------------------------------------------
+class CreateEntityRequest(Request):
+    id: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]+$")
+    name_ar: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    joined: bool = False
+
+
+class UpdateEntityRequest(Request):
+    name_ar: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, min_length=1, max_length=200)
+    joined: bool | None = None
+
+
+class SlaPolicyBody(Request):
+    days_per_level: list[int] = Field(
+        min_length=4, max_length=4, description="agent, supervisor, head, oversight"
+    )
+    warn_fraction_percent: int = Field(default=75, ge=1, le=99)
+
+
+class CalendarBody(Request):
+    time_zone: str = Field(min_length=1, max_length=64)
+    week: list[Literal["sun", "mon", "tue", "wed", "thu", "fri", "sat"]] = Field(min_length=1, max_length=7)
+    day_start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    day_end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    holidays: list[str] = Field(default_factory=list, max_length=400)
+
+
+class SlaPolicyView(BaseModel):
+    case_type: CaseType
+    days_per_level: list[int]
+    warn_fraction_percent: int
+    configured: bool  # false: the platform default applies
+
+
+class EntityProfileView(EntityView):
+    calendar: CalendarBody
+    sla: list[SlaPolicyView]
+
+
+class AuditView(BaseModel):
+    at: str
+    actor_id: str
+    action: str
+    before: dict | None
+    after: dict
+
+
+class AuditList(BaseModel):
+    items: list[AuditView]
+    next_token: str | None

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from tawasul.api.models import (
+    AuditView,
+    CalendarBody,
     CaseSummary,
     CitizenCaseView,
+    EntityProfileView,
     EntityView,
     QueueItem,
+    SlaPolicyView,
     StaffCaseView,
     StaffTimelineItemView,
     TimelineItemView,
 )
 from tawasul.clock import iso
-from tawasul.domain.case import ActorRole, Case, CaseRecord, Language, TimelineEntry
-from tawasul.domain.catalogue import Entity
+from tawasul.domain.case import ActorRole, Case, CaseRecord, CaseType, Language, TimelineEntry
+from tawasul.domain.catalogue import AuditRecord, Entity, EntityProfile
 from tawasul.domain.wording import summary
+from tawasul.services.catalogue_admin import calendar_fields
 
 _ACTOR = {ActorRole.CITIZEN: "citizen", ActorRole.STAFF: "entity", ActorRole.SYSTEM: "system"}
 
@@ -97,4 +102,30 @@ def staff_case_view(record: CaseRecord) -> StaffCaseView:
             )
             for e in record.timeline
         ],
+    )
+
+
+def entity_profile_view(profile: EntityProfile) -> EntityProfileView:
+    return EntityProfileView(
+        **entity_view(profile.entity).model_dump(),
+        calendar=CalendarBody(**calendar_fields(profile.calendar)),
+        sla=[
+            SlaPolicyView(
+                case_type=case_type,
+                days_per_level=list(profile.policy(case_type).days_per_level),
+                warn_fraction_percent=profile.policy(case_type).warn_fraction_percent,
+                configured=case_type in profile.policies,
+            )
+            for case_type in CaseType
+        ],
+    )
+
+
+def audit_view(record: AuditRecord) -> AuditView:
+    return AuditView(
+        at=iso(record.at),
+        actor_id=record.actor_id,
+        action=record.action,
+        before=record.before,
+        after=record.after,
     )

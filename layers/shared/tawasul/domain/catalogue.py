@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from tawasul.domain.calendar import BusinessCalendar
 from tawasul.domain.case import CaseType
@@ -29,3 +31,15 @@ class EntityProfile:
 
     def policy(self, case_type: CaseType) -> SlaPolicy:
         return self.policies.get(case_type) or DEFAULT_POLICIES[case_type]
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """Who changed what in the catalogue, and when (kept for good)."""
+
+    entity_id: str
+    actor_id: str
+    at: datetime
+    action: str  # entity_created | entity_updated | sla_policy_set | calendar_set
+    before: dict[str, Any] | None
+    after: dict[str, Any]

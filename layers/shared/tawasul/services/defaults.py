@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from tawasul.adapters.cognito import CognitoDirectory
+from tawasul.adapters.catalogue_admin import DynamoCatalogueAdmin
+from tawasul.adapters.cognito import CognitoDirectory, CognitoGroups
 from tawasul.adapters.dynamodb import DynamoCaseRepository, DynamoCatalogue
 from tawasul.adapters.idempotency import PowertoolsIdempotency
 from tawasul.config import get_settings
 from tawasul.services.cases import CitizenCases
+from tawasul.services.catalogue_admin import CatalogueAdministration
 from tawasul.services.staff import StaffCases
 
 
@@ -40,3 +42,11 @@ def staff_cases() -> StaffCases:
 @lru_cache(maxsize=1)
 def idempotency() -> PowertoolsIdempotency:
     return PowertoolsIdempotency(get_settings().idempotency_table_name)
+
+
+@lru_cache(maxsize=1)
+def catalogue_administration() -> CatalogueAdministration:
+    settings = get_settings()
+    return CatalogueAdministration(
+        catalogue(), DynamoCatalogueAdmin(settings.table_name), CognitoGroups(settings.user_pool_id)
+    )

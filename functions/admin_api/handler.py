@@ -1,0 +1,95 @@
+"""Admin API (central authority / oversight): the entity catalogue, SLA policies, calendars, audit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from tawasul.api.http import JSON, caller_of, create_app, resolve
+from tawasul.api.models import (
+    AuditList,
+    CalendarBody,
+    CreateEntityRequest,
+    EntityProfileView,
+    SlaPolicyBody,
+    UpdateEntityRequest,
+)
+from tawasul.api.views import audit_view, entity_profile_view
+from tawasul.config import get_settings
+from tawasul.domain.case import CaseType
+from tawasul.observability import logger, metrics
+from tawasul.services import defaults
+
+app = create_app()
+EntityId = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]+$")]
+
+
+def _changed(entity_id: str, metric: str) -> None:
+    logger.append_keys(entity_id=entity_id)
+    logger.info("catalogue changed", extra={"change": metric})
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+
+
+@app.post("/v1/admin/entities", summary="Add a government entity to the catalogue")
+def create_entity(body: CreateEntityRequest) -> Response[EntityProfileView]:
+    profile = defaults.catalogue_administration().create(
+        caller_of(app), body.id, body.name_ar, body.name_en, body.joined
+    )
+    _changed(body.id, "EntityCreated")
+    return Response(status_code=201, content_type=JSON, body=entity_profile_view(profile))
+
+
+@app.get("/v1/admin/entities/<entity_id>", summary="An entity with its calendar and SLA policies")
+def get_entity(entity_id: EntityId) -> EntityProfileView:
+    return entity_profile_view(defaults.catalogue_administration().profile(caller_of(app), entity_id))
+
+
+@app.patch("/v1/admin/entities/<entity_id>", summary="Rename an entity, or mark it joined")
+def update_entity(entity_id: EntityId, body: UpdateEntityRequest) -> EntityProfileView:
+    changes = body.model_dump(exclude_none=True)
+    profile = defaults.catalogue_administration().update(caller_of(app), entity_id, changes)
+    _changed(entity_id, "EntityUpdated")
+    return entity_profile_view(profile)
+
+
+@app.put("/v1/admin/entities/<entity_id>/sla/<case_type>", summary="Set the SLA policy of one case type")
+def put_policy(
+    entity_id: EntityId, case_type: Annotated[CaseType, Path()], body: SlaPolicyBody
+) -> EntityProfileView:
+    profile = defaults.catalogue_administration().set_policy(
+        caller_of(app), entity_id, case_type, body.model_dump()
+    )
+    _changed(entity_id, "SlaPolicySet")
+    return entity_profile_view(profile)
+
+
+@app.put(
+    "/v1/admin/entities/<entity_id>/calendar", summary="Set the working week, hours, holidays, time zone"
+)
+def put_calendar(entity_id: EntityId, body: CalendarBody) -> EntityProfileView:
+    profile = defaults.catalogue_administration().set_calendar(caller_of(app), entity_id, body.model_dump())
+    _changed(entity_id, "CalendarSet")
+    return entity_profile_view(profile)
+
+
+@app.get(
+    "/v1/admin/entities/<entity_id>/audit", summary="Who changed the entity, when and what, newest first"
+)
+def get_audit(
+    entity_id: EntityId,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> AuditList:
+    page = defaults.catalogue_administration().audit_log(caller_of(app), entity_id, limit, next_token)
+    return AuditList(items=[audit_view(r) for r in page.items], next_token=page.next_token)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    get_settings()
+    return resolve(app, event, context)
