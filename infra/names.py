@@ -23,6 +23,10 @@ CTX_NATIONAL_IDP = "tawasul:nationalIdp"  # {"issuer", "clientId", "clientSecret
 CITIZEN_API = "citizen_api"
 STAFF_API = "staff_api"
 ADMIN_API = "admin_api"
+DISPATCHER = "dispatcher"
+STREAM_BATCH_SIZE = 50
+DISPATCHER_TIMEOUT_SECONDS = 60
+STREAM_RETRY_ATTEMPTS = 10
 SEED = "seed"
 
 HANDLER = "handler.lambda_handler"

@@ -15,6 +15,7 @@ from infra.constructs.catalogue import Catalogue
 from infra.constructs.data import Data
 from infra.constructs.functions import Functions, common_environment
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.stream import Stream
 from infra.routes import API_FUNCTIONS
 
 
@@ -45,6 +46,13 @@ class TawasulStack(Stack):
             grants=[data.grant_table_read_write, data.grant_idempotency, self.auth.grant_directory_read],
         )
         self.functions.add(names.ADMIN_API, grants=[data.grant_table_read_write, self.auth.grant_group_admin])
+        self.functions.add(
+            names.DISPATCHER,
+            grants=[data.grant_table_read],
+            timeout_seconds=names.DISPATCHER_TIMEOUT_SECONDS,
+            description="Tawasul dispatcher: table stream to EventBridge events and SLA clocks",
+        )
+        self.stream = Stream(self, "Stream", table=data.table, dispatcher=self.functions[names.DISPATCHER])
         self.functions.add(
             names.SEED,
             grants=[data.grant_table_write],

@@ -10,6 +10,7 @@ from tawasul.adapters.dynamodb import DynamoCaseRepository, DynamoCatalogue
 from tawasul.adapters.idempotency import PowertoolsIdempotency
 from tawasul.config import get_settings
 from tawasul.services.cases import CitizenCases
+from tawasul.services.dispatch import Consumer
 from tawasul.services.catalogue_admin import CatalogueAdministration
 from tawasul.services.staff import StaffCases
 
@@ -50,3 +51,8 @@ def catalogue_administration() -> CatalogueAdministration:
     return CatalogueAdministration(
         catalogue(), DynamoCatalogueAdmin(settings.table_name), CognitoGroups(settings.user_pool_id)
     )
+
+
+def stream_consumers() -> list[Consumer]:
+    """What the dispatcher does with each committed change, in order."""
+    return []
