@@ -10,8 +10,8 @@ from tawasul.adapters.dynamodb import DynamoCaseRepository, DynamoCatalogue
 from tawasul.adapters.idempotency import PowertoolsIdempotency
 from tawasul.config import get_settings
 from tawasul.services.cases import CitizenCases
-from tawasul.services.dispatch import Consumer
 from tawasul.services.catalogue_admin import CatalogueAdministration
+from tawasul.services.dispatch import Consumer
 from tawasul.services.staff import StaffCases
 
 
