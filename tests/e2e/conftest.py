@@ -31,7 +31,7 @@ import pytest
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATE = REPO / "cdk.out" / "Tawasul.template.json"
+TEMPLATE = Path(os.environ.get("TAWASUL_TEMPLATE") or REPO / "cdk.out" / "Tawasul.template.json")
 STARTUP_TIMEOUT = 90.0
 REQUEST_TIMEOUT = 30.0
 
@@ -71,12 +71,12 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         yield Stage(url=deployed.rstrip("/"), local=False)
         return
     if not TEMPLATE.is_file():
-        pytest.skip(f"{TEMPLATE.relative_to(REPO)} is missing: run `make synth` (or `make test`)")
+        pytest.fail(f"{TEMPLATE} is missing: run `make synth` (or `make test`)")
     python = REPO / ".venv" / "bin" / "python"
     port = _free_port()
     log = tmp_path_factory.mktemp("local-runtime") / "runtime.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TAWASUL_"))}
-    env.update({"PORT": str(port), "PYTHONUNBUFFERED": "1"})
+    env.update({"PORT": str(port), "PYTHONUNBUFFERED": "1", "TEMPLATE": str(TEMPLATE)})
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [str(python if python.exists() else sys.executable), "-m", "local"],
