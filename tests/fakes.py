@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tawasul.domain.attachments import Attachment, AttachmentStatus
 from tawasul.domain.case import Case, TimelineEntry
 from tawasul.domain.catalogue import Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
 from tawasul.errors import ConcurrentChange, ReferenceTaken
-from tawasul.ports import Page
+from tawasul.ports import Page, UploadForm
 
 
 class FakeCases:
@@ -109,3 +110,88 @@ ENTITIES = [
     Entity("moe", "وزارة التربية والتعليم", "Ministry of Education", True),
     Entity("mofa", "وزارة الخارجية", "Ministry of Foreign Affairs", False),
 ]
+
+
+class FakeClocks:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, int]] = []
+
+    def start(self, reference: str, cycle: int, warn_at: str, due_at: str) -> None:
+        self.calls.append(("start", reference, cycle))
+
+    def stop(self, reference: str, cycle: int) -> None:
+        self.calls.append(("stop", reference, cycle))
+
+
+class FakeAttachments:
+    """Attachment items and slot counters, settled against ``FakeCases`` (version guard)."""
+
+    def __init__(self, cases: FakeCases) -> None:
+        self.cases = cases
+        self.items: dict[tuple[str, str], Attachment] = {}
+        self.slots: dict[str, int] = {}
+
+    def reserve(self, attachment: Attachment, max_per_case: int) -> bool:
+        if self.slots.get(attachment.reference, 0) >= max_per_case:
+            return False
+        self.slots[attachment.reference] = self.slots.get(attachment.reference, 0) + 1
+        self.items[(attachment.reference, attachment.attachment_id)] = attachment
+        return True
+
+    def get(self, reference: str, attachment_id: str) -> Attachment | None:
+        return self.items.get((reference, attachment_id))
+
+    def list(self, reference: str) -> list[Attachment]:
+        return sorted((a for (r, _), a in self.items.items() if r == reference), key=lambda a: a.created_at)
+
+    def expire(self, attachment: Attachment) -> bool:
+        current = self.get(attachment.reference, attachment.attachment_id)
+        if current is None or current.status is not AttachmentStatus.PENDING:
+            return False
+        self.items[(attachment.reference, attachment.attachment_id)] = current.settle(
+            AttachmentStatus.EXPIRED, current.updated_at, None, None
+        )
+        self.slots[attachment.reference] -= 1
+        return True
+
+    def settle(self, case: Case, after: Attachment, entry: TimelineEntry, release_slot: bool) -> None:
+        stored = self.cases.cases.get(case.reference)
+        current = self.get(after.reference, after.attachment_id)
+        if stored is None or stored.version != case.version or current is None:
+            raise ConcurrentChange()
+        if current.status is not AttachmentStatus.PENDING:
+            raise ConcurrentChange()
+        self.items[(after.reference, after.attachment_id)] = after
+        self.cases.timelines[case.reference].append(entry)
+        if release_slot:
+            self.slots[after.reference] -= 1
+
+
+class FakeFiles:
+    """The bucket as a dict: key -> (bytes, content type)."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, str]] = {}
+
+    def presign_upload(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> UploadForm:
+        policy = f"content-type={content_type};max={max_bytes};expires={expires_in}"
+        return UploadForm(url="https://uploads.example", fields={"key": key, "policy": policy})
+
+    def presign_download(self, key: str, filename: str, content_type: str, expires_in: int) -> str:
+        return f"https://downloads.example/{key}?expires={expires_in}"
+
+    def size(self, key: str) -> int | None:
+        return len(self.objects[key][0]) if key in self.objects else None
+
+    def read(self, key: str) -> bytes:
+        return self.objects[key][0]
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = (data, content_type)
+
+    def copy(self, source: str, target: str) -> None:
+        self.objects[target] = self.objects[source]
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+

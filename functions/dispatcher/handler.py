@@ -21,7 +21,13 @@ def record_handler(record: DynamoDBRecord) -> None:
     change = change_from_record(record.raw_event)
     item = change.new or change.old or {}
     logger.append_keys(reference=item.get("reference"), entity_id=item.get("entity_id"))
-    dispatch(change, defaults.stream_consumers())
+    try:
+        dispatch(change, defaults.stream_consumers())
+    except Exception:
+        logger.exception(
+            "stream record not dispatched; it will be retried", extra={"sequence": change.sequence}
+        )
+        raise
 
 
 @logger.inject_lambda_context(clear_state=True)

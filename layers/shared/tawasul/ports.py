@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
+from tawasul.domain.attachments import Attachment
 from tawasul.domain.case import Case, TimelineEntry
 from tawasul.domain.catalogue import AuditRecord, Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
+from tawasul.domain.notifications import Channel, Message
 from tawasul.domain.sla import SlaPolicy
+from tawasul.domain.survey import Survey
 
 
 @dataclass(frozen=True)
@@ -89,3 +93,121 @@ class CatalogueAdmin(Protocol):
 class GroupAdmin(Protocol):
     def ensure_groups(self, names: list[str]) -> None:
         """Create the directory groups that do not exist yet."""
+
+
+class Clocks(Protocol):
+    """The per-case SLA clock executions (Step Functions ``case-clock``)."""
+
+    def start(self, reference: str, cycle: int, warn_at: str, due_at: str) -> None:
+        """Start the clock of this cycle; starting it twice is harmless."""
+
+    def stop(self, reference: str, cycle: int) -> None:
+        """Stop the clock of this cycle; stopping a finished or unknown one is harmless."""
+
+
+@dataclass(frozen=True)
+class UploadForm:
+    """A presigned POST: the client sends ``fields`` and then the file as multipart form data."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class Attachments(Protocol):
+    """Attachment items of the single table, and each case's count of files (docs/access-patterns.md)."""
+
+    def reserve(self, attachment: Attachment, max_per_case: int) -> bool:
+        """Store a new pending attachment and take one of the case's slots atomically; False when
+        the case already holds ``max_per_case`` pending or available files."""
+
+    def get(self, reference: str, attachment_id: str) -> Attachment | None: ...
+
+    def list(self, reference: str) -> list[Attachment]:
+        """Every attachment of the case, oldest first."""
+
+    def expire(self, attachment: Attachment) -> bool:
+        """Mark a pending attachment expired and give its slot back; False if it is not pending."""
+
+    def settle(self, case: Case, after: Attachment, entry: TimelineEntry, release_slot: bool) -> None:
+        """Write the checked attachment and its timeline item atomically, only if the attachment
+        is still pending and the case still at ``case.version``; else ``ConcurrentChange``."""
+
+
+class FileStore(Protocol):
+    """The attachments bucket."""
+
+    def presign_upload(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> UploadForm: ...
+
+    def presign_download(self, key: str, filename: str, content_type: str, expires_in: int) -> str: ...
+
+    def size(self, key: str) -> int | None:
+        """The stored object's size, or None when there is no such object."""
+
+    def read(self, key: str) -> bytes: ...
+
+    def write(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def copy(self, source: str, target: str) -> None: ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; removing a missing one is harmless."""
+
+
+# --- events, surveys and notifications (docs/events.md) ---------------------------------------
+class EventBus(Protocol):
+    def publish(self, name: str, time: datetime, detail: dict[str, Any]) -> None:
+        """Put one event on the bus; ``EventsNotPublished`` when the bus refuses it."""
+
+
+class SurveyStore(Protocol):
+    """The survey of a case (``PK=CASE#<ref>, SK=SURVEY``); each change is written atomically with
+    its timeline item, and answers ``ConcurrentChange`` when its condition does not hold."""
+
+    def get(self, reference: str) -> Survey | None: ...
+
+    def open(self, case: Case, survey: Survey, entry: TimelineEntry, previous: Survey | None) -> None:
+        """Store ``survey`` in place of ``previous`` (None: no survey yet) with ``entry``, only if
+        the stored survey is still ``previous`` and the case is still responded."""
+
+    def answer(self, case: Case, survey: Survey, entry: TimelineEntry, now: datetime) -> None:
+        """Store the answer of ``survey`` with ``entry``, only if the stored survey of that round is
+        unanswered and its window still open at ``now``."""
+
+    def reopen(self, before: Case, after: Case, entry: TimelineEntry, survey: Survey, now: datetime) -> None:
+        """Replace the case (``before`` → ``after``), append ``entry`` and mark ``survey`` reopened,
+        only if the case is still ``before`` and the window of that round still open at ``now``."""
+
+
+class SurveyWindow(Protocol):
+    def start(self, survey: Survey) -> None:
+        """Start the timer that ends the window at ``survey.closes_at``; starting it twice is harmless."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    user_id: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class StaffDirectory(Protocol):
+    def members_of(self, group: str) -> list[StaffMember]:
+        """The users of a directory group (``supervisor:<entity>``, ``head:<entity>``, ``oversight``)."""
+
+
+class MessageSender(Protocol):
+    def send(self, channel: Channel, address: str, message: Message) -> str:
+        """Send ``message`` to ``address`` (e-mail or phone); the provider's message id."""
+
+
+class NotificationLog(Protocol):
+    """One marker per (event, template, recipient), so that a message goes out once."""
+
+    def claim(self, reference: str, key: str, now: datetime) -> bool:
+        """True when the message ``key`` is ours to send: never claimed, failed before, or claimed
+        so long ago that the sender must have died."""
+
+    def sent(self, reference: str, key: str, message_id: str) -> None: ...
+
+    def failed(self, reference: str, key: str) -> None:
+        """Give the claim back so that a retry sends the message."""

@@ -97,6 +97,13 @@ class BusinessCalendar:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
+    @property
+    def working_seconds_per_day(self) -> int:
+        """The length of one working day, in seconds (``day_end - day_start``)."""
+        start = self.day_start.hour * 3600 + self.day_start.minute * 60 + self.day_start.second
+        end = self.day_end.hour * 3600 + self.day_end.minute * 60 + self.day_end.second
+        return end - start
+
     def is_working_day(self, day: date) -> bool:
         """True on a weekday of the working week that is not a holiday."""
         return day.weekday() in self.week and day not in self.holidays

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from tawasul.domain.case import CaseType
+from tawasul.domain.lifecycle import Status
 
 if TYPE_CHECKING:
     from tawasul.domain.catalogue import EntityProfile
@@ -37,8 +38,8 @@ DEFAULT_POLICIES: dict[CaseType, SlaPolicy] = {
 
 def policy_from_dict(case_type: CaseType, data: dict) -> SlaPolicy:
     days = tuple(int(d) for d in data["days_per_level"])
-    if len(days) != len(LEVELS) or any(d < 0 for d in days) or days[0] < 1:
-        raise ValueError("days_per_level needs one whole number of days per level, the first at least 1")
+    if len(days) != len(LEVELS) or any(d < 1 or d > 365 for d in days):
+        raise ValueError("days_per_level needs one whole number of days (1 to 365) per escalation level")
     percent = int(data.get("warn_fraction_percent", 75))
     if not 1 <= percent <= 99:
         raise ValueError("warn_fraction_percent must be between 1 and 99")
@@ -47,7 +48,39 @@ def policy_from_dict(case_type: CaseType, data: dict) -> SlaPolicy:
 
 def first_deadline(profile: EntityProfile, case_type: CaseType, start: datetime) -> tuple[datetime, datetime]:
     """``(warn_at, due_at)`` of the first level of a new clock cycle started at ``start``."""
+    return level_deadline(profile, case_type, 0, start)
+
+
+#: The statuses in which a case's SLA clock runs; any other status stops (or pauses) it.
+CLOCKED_STATUSES = frozenset({Status.SUBMITTED, Status.IN_PROGRESS, Status.REOPENED})
+TOP_LEVEL = len(LEVELS) - 1
+
+
+def level_deadline(
+    profile: EntityProfile, case_type: CaseType, level: int, start: datetime
+) -> tuple[datetime, datetime]:
+    """``(warn_at, due_at)`` for ``level`` of the ladder.
+
+    Level 0 counts whole working days from the submission (``start``) to the end of a working
+    day. A higher level counts from the moment the level below was breached (its due time,
+    ``start``): that many full working days of business time, so that a ladder climbs the same
+    whether the escalation tick ran on time or late."""
     policy = profile.policy(case_type)
-    due = profile.calendar.add_business_days(start, policy.first_response_days)
-    warn = profile.calendar.warn_time(start, due, Fraction(policy.warn_fraction_percent, 100))
+    calendar = profile.calendar
+    days = policy.days_per_level[level]
+    if level == 0:
+        due = calendar.add_business_days(start, days)
+    else:
+        due = calendar.add_business_seconds(start, days * calendar.working_seconds_per_day)
+    warn = calendar.warn_time(start, due, Fraction(policy.warn_fraction_percent, 100))
+    return warn, due
+
+
+def resumed_deadline(
+    profile: EntityProfile, case_type: CaseType, remaining_seconds: int, now: datetime
+) -> tuple[datetime, datetime]:
+    """A paused clock resumes with the business time it had left when it was paused."""
+    policy = profile.policy(case_type)
+    due = profile.calendar.add_business_seconds(now, max(remaining_seconds, 0))
+    warn = profile.calendar.warn_time(now, due, Fraction(policy.warn_fraction_percent, 100))
     return warn, due

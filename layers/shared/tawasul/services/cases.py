@@ -24,7 +24,7 @@ from tawasul.domain.case import (
 )
 from tawasul.domain.lifecycle import OPEN_FOR_MESSAGES, Action, Status, next_status
 from tawasul.domain.reference import new_reference, parse_reference
-from tawasul.domain.sla import first_deadline
+from tawasul.domain.sla import first_deadline, resumed_deadline
 from tawasul.errors import (
     CaseNotFound,
     IllegalTransition,
@@ -113,11 +113,11 @@ class CitizenCases:
             raise IllegalTransition(f"A case that is {case.status.value} takes no more messages.")
         now = clock.now()
         if case.status is Status.AWAITING_INFO:
-            status = next_status(case.status, Action.PROVIDE_INFO)
+            after = self._resumed(case, now)
             kind = EventKind.INFO_PROVIDED
         else:
-            status, kind = case.status, EventKind.MESSAGE_ADDED
-        after = case.evolve(status=status, updated_at=now)
+            after, kind = case.evolve(updated_at=now), EventKind.MESSAGE_ADDED
+        status = after.status
         entry = TimelineEntry(
             event_id=new_event_id(now),
             kind=kind.value,
@@ -131,6 +131,22 @@ class CitizenCases:
         )
         self._cases.save(case, after, entry)
         return record.with_entry(after, entry)
+
+    def _resumed(self, case: Case, now: datetime) -> Case:
+        """The citizen answered: work resumes, and a new clock cycle with the time that was left."""
+        status = next_status(case.status, Action.PROVIDE_INFO)
+        profile = self._catalogue.profile(case.entity_id)
+        if profile is None or case.paused_remaining_seconds is None:
+            return case.evolve(status=status, updated_at=now)
+        warn, due = resumed_deadline(profile, case.type, case.paused_remaining_seconds, now)
+        return case.evolve(
+            status=status,
+            updated_at=now,
+            warn_at=warn,
+            due_at=due,
+            cycle=case.cycle + 1,
+            paused_remaining_seconds=None,
+        )
 
     def withdraw(self, caller: Caller, reference: str) -> CaseRecord:
         record = self.get_mine(caller, reference)

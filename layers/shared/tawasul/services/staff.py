@@ -82,6 +82,12 @@ class StaffCases:
         record, _profile, _perms = self._read(caller, reference)
         return record
 
+    def get_for(self, caller: Caller, reference: str, needed: Permission) -> CaseRecord:
+        """The case, if ``caller`` holds ``needed`` on it (404 when unreadable, else 403)."""
+        record, _profile, perms = self._read(caller, reference)
+        self._require(perms, needed)
+        return record
+
     # --- commands ------------------------------------------------------------------------
     def assign(self, caller: Caller, reference: str, assignee: str) -> CaseRecord:
         record, profile, perms = self._read(caller, reference)
@@ -118,13 +124,16 @@ class StaffCases:
         )
 
     def request_info(self, caller: Caller, reference: str, message: str) -> CaseRecord:
-        record, _profile, perms = self._read(caller, reference)
+        record, profile, perms = self._read(caller, reference)
         self._require(perms, Permission.WORK)
-        status = next_status(record.case.status, Action.REQUEST_INFO)
+        case = record.case
+        status = next_status(case.status, Action.REQUEST_INFO)
+        # The SLA clock pauses: keep the business time left, to resume with it.
+        remaining = profile.calendar.business_seconds_between(clock.now(), case.due_at)
         return self._commit(
             caller,
             record,
-            self._worked(record.case, caller, status=status),
+            self._worked(case, caller, status=status, paused_remaining_seconds=remaining),
             EventKind.INFO_REQUESTED,
             Visibility.PUBLIC,
             text=message,
