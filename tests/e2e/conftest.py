@@ -138,9 +138,17 @@ def token(stage: Stage) -> TokenFactory:
     stands for one user only, so a second distinct user of the same group is skipped)."""
     group_owner: dict[str, str] = {}
 
-    def make(sub: str, groups: list[str], email: str | None = None, ttl_seconds: int | None = None) -> str:
+    def make(
+        sub: str,
+        groups: list[str],
+        email: str | None = None,
+        ttl_seconds: int | None = None,
+        national_id: str | None = None,
+    ) -> str:
         if stage.local:
             body: dict[str, Any] = {"sub": sub, "groups": list(groups)}
+            if national_id is not None:
+                body["national_id"] = national_id
             if email is not None:
                 body["email"] = email
             if ttl_seconds is not None:
