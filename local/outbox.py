@@ -18,10 +18,14 @@ _items: list[dict[str, Any]] = []
 _seen_moto: set[str] = set()
 
 
-def append(item: dict[str, Any]) -> None:
-    """Record one outgoing notification (any JSON-serialisable mapping)."""
+def append(item: dict[str, Any], *, moto_key: str | None = None) -> None:
+    """Record one outgoing notification (any JSON-serialisable mapping). ``moto_key``
+    (``ses:<message id>`` / ``sns:<message id>``) names the message moto recorded for the same
+    send, which is then not listed a second time."""
     entry = {"recorded_at": isoformat(CLOCK.now()), **item}
     with _lock:
+        if moto_key:
+            _seen_moto.add(moto_key)
         _items.append(entry)
 
 

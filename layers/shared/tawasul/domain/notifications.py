@@ -1,0 +1,175 @@
+"""Notification templates in Arabic (right-to-left) and English: pure text, no I/O.
+
+Each template renders a subject, a plain-text body, an HTML body (``dir="rtl"`` and
+``lang="ar"`` for Arabic) and a short SMS. Values are HTML-escaped; the case reference is
+isolated as left-to-right inside Arabic text (``<bdi dir="ltr">`` in HTML, the Unicode
+isolates LRI/PDI in plain text) so that its dashes and digits keep their order."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tawasul.domain.case import Language
+
+
+class Template(StrEnum):
+    CASE_RECEIVED = "case_received"
+    INFO_REQUESTED = "info_requested"
+    CASE_RESPONDED = "case_responded"
+    CASE_TRANSFERRED = "case_transferred"
+    SURVEY_INVITATION = "survey_invitation"
+    ESCALATION = "escalation"
+    CASE_CLOSED = "case_closed"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+@dataclass(frozen=True)
+class Wording:
+    subject: str
+    body: str
+
+
+_EN: dict[Template, Wording] = {
+    Template.CASE_RECEIVED: Wording(
+        "We received your case {reference}",
+        "Thank you for contacting {entity} through Tawasul. Your case reference is {reference}: "
+        "keep it to follow your case. We will tell you when there is news.",
+    ),
+    Template.INFO_REQUESTED: Wording(
+        "{entity} needs more information about your case {reference}",
+        "Sign in to Tawasul to read the request and reply. The time to answer your case is paused "
+        "until you send the information.",
+    ),
+    Template.CASE_RESPONDED: Wording(
+        "{entity} answered your case {reference}",
+        "Sign in to Tawasul to read the answer. We will ask you what you think of it.",
+    ),
+    Template.CASE_TRANSFERRED: Wording(
+        "Your case {reference} was transferred to {to_entity}",
+        "Your case is now with {to_entity}, which will answer it. Your reference does not change.",
+    ),
+    Template.SURVEY_INVITATION: Wording(
+        "How did we do on your case {reference}?",
+        "Please rate the answer to your case {reference} by {closes_on}: how satisfied you are, and "
+        "whether it solved your problem. If it did not, you can reopen the case until then.",
+    ),
+    Template.ESCALATION: Wording(
+        "Escalated to you: case {reference} ({level})",
+        "Case {reference} of {entity} was not answered in time and is escalated to the {level} level. "
+        "Open the staff console to act on it.",
+    ),
+    Template.CASE_CLOSED: Wording(
+        "Your case {reference} is closed",
+        "Your case {reference} with {entity} is closed. Thank you for using Tawasul.",
+    ),
+}
+
+_AR: dict[Template, Wording] = {
+    Template.CASE_RECEIVED: Wording(
+        "تم استلام طلبك {reference}",
+        "شكرًا لتواصلك مع {entity} عبر منصة تواصل. الرقم المرجعي لطلبك هو {reference}، احتفظ به "
+        "لمتابعة طلبك. سنبلغك بكل جديد.",
+    ),
+    Template.INFO_REQUESTED: Wording(
+        "تحتاج {entity} إلى معلومات إضافية عن طلبك {reference}",
+        "سجّل الدخول إلى منصة تواصل لقراءة الطلب والرد عليه. تتوقف مدة الرد على طلبك حتى ترسل المعلومات.",
+    ),
+    Template.CASE_RESPONDED: Wording(
+        "ردّت {entity} على طلبك {reference}",
+        "سجّل الدخول إلى منصة تواصل لقراءة الرد، وسنسألك عن رأيك فيه.",
+    ),
+    Template.CASE_TRANSFERRED: Wording(
+        "تم تحويل طلبك {reference} إلى {to_entity}",
+        "أصبح طلبك لدى {to_entity} وستتولى الرد عليه. لا يتغير الرقم المرجعي لطلبك.",
+    ),
+    Template.SURVEY_INVITATION: Wording(
+        "ما رأيك في الرد على طلبك {reference}؟",
+        "نرجو تقييم الرد على طلبك {reference} قبل {closes_on}: مدى رضاك، وهل حلّ مشكلتك. "
+        "وإن لم يحلّها فبإمكانك إعادة فتح الطلب حتى ذلك التاريخ.",
+    ),
+    Template.ESCALATION: Wording(
+        "تم تصعيد الطلب {reference} إليكم ({level})",
+        "لم يتم الرد على الطلب {reference} لدى {entity} في الوقت المحدد، وتم تصعيده إلى مستوى {level}. "
+        "افتح لوحة الموظفين لاتخاذ الإجراء.",
+    ),
+    Template.CASE_CLOSED: Wording(
+        "تم إغلاق طلبك {reference}",
+        "تم إغلاق طلبك {reference} لدى {entity}. شكرًا لاستخدامك منصة تواصل.",
+    ),
+}
+
+#: Escalation levels as the recipients read them (1 supervisor, 2 head, 3 oversight).
+LEVEL_NAMES: dict[int, tuple[str, str]] = {
+    1: ("supervisor", "المشرف"),
+    2: ("head of entity", "رئيس الجهة"),
+    3: ("oversight", "جهة الرقابة"),
+}
+
+_BRAND = {Language.EN: "Tawasul", Language.AR: "تواصل"}
+_LTR_ISOLATE, _POP_ISOLATE = "\u2066", "\u2069"
+
+
+@dataclass(frozen=True)
+class Message:
+    reference: str
+    template: Template
+    language: Language
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+def render(template: Template, language: Language, values: Mapping[str, str]) -> Message:
+    """The message ``template`` in ``language``; ``values`` fill its ``{placeholders}``.
+
+    ``reference`` is required; every other placeholder the template uses must be given."""
+    wording = (_AR if language is Language.AR else _EN)[template]
+    plain = _plain_values(values, language)
+    subject = wording.subject.format(**plain)
+    text = wording.body.format(**plain)
+    return Message(
+        reference=values["reference"],
+        template=template,
+        language=language,
+        subject=subject,
+        text=text,
+        html=_html(language, wording, _html_values(values)),
+        sms=f"{_BRAND[language]}: {subject}",
+    )
+
+
+def _plain_values(values: Mapping[str, str], language: Language) -> dict[str, str]:
+    plain = dict(values)
+    if language is Language.AR:
+        plain["reference"] = f"{_LTR_ISOLATE}{values['reference']}{_POP_ISOLATE}"
+    return plain
+
+
+def _html_values(values: Mapping[str, str]) -> dict[str, str]:
+    escaped = {key: html.escape(value) for key, value in values.items()}
+    escaped["reference"] = f'<bdi dir="ltr">{escaped["reference"]}</bdi>'
+    return escaped
+
+
+def _html(language: Language, wording: Wording, values: Mapping[str, str]) -> str:
+    direction, align = ("rtl", "right") if language is Language.AR else ("ltr", "left")
+    brand = html.escape(_BRAND[language])
+    return (
+        "<!DOCTYPE html>"
+        f'<html lang="{language.value}" dir="{direction}">'
+        f'<head><meta charset="utf-8"><title>{brand}</title></head>'
+        f'<body dir="{direction}" style="direction:{direction};text-align:{align};'
+        'font-family:Tahoma,Arial,sans-serif;line-height:1.6">'
+        f'<h1 style="font-size:18px">{wording.subject.format(**values)}</h1>'
+        f"<p>{wording.body.format(**values)}</p>"
+        f'<p style="color:#666;font-size:12px">{brand}</p>'
+        "</body></html>"
+    )
