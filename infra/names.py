@@ -24,10 +24,16 @@ CITIZEN_API = "citizen_api"
 STAFF_API = "staff_api"
 ADMIN_API = "admin_api"
 DISPATCHER = "dispatcher"
+DEADLINE = "deadline"
+CLOCK_STATE_MACHINE = "case-clock"
+ENV_CLOCK_STATE_MACHINE_ARN = "CLOCK_STATE_MACHINE_ARN"
 STREAM_BATCH_SIZE = 50
 DISPATCHER_TIMEOUT_SECONDS = 60
 STREAM_RETRY_ATTEMPTS = 10
 SEED = "seed"
+ATTACHMENTS = "attachments"
+ATTACHMENTS_MEMORY_MB = 1024  # a 10 MB file, its cleaned copy and more CPU for the checks
+ATTACHMENTS_TIMEOUT_SECONDS = 60
 
 HANDLER = "handler.lambda_handler"
 FUNCTION_METADATA_KEY = "tawasul:function"  # CloudFormation metadata: the local runtime's lookup key
@@ -45,6 +51,7 @@ ENV_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 ENV_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 ENV_ALLOWED_ORIGINS = "ALLOWED_ORIGINS"
 ENV_USER_POOL_ID = "USER_POOL_ID"
+ENV_ATTACHMENTS_BUCKET = "ATTACHMENTS_BUCKET"
 SERVICE_PREFIX = "tawasul-"
 METRICS_NAMESPACE = "Tawasul"
 LOG_LEVEL = "INFO"
@@ -56,6 +63,17 @@ GSI2, GSI2_PK, GSI2_SK = "GSI2", "GSI2PK", "GSI2SK"
 TABLE_TTL_ATTRIBUTE = "expires_at"
 IDEMPOTENCY_KEY = "id"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
+
+# --- attachments (docs/decisions/005) ------------------------------------------------------------
+# Object key prefixes; tawasul.domain.attachments uses the same ones (tests/infra checks it).
+INCOMING_PREFIX = "incoming/"  # presigned uploads land here, readable by the validator only
+FILES_PREFIX = "files/"  # checked files: the only prefix presigned downloads may read
+QUARANTINE_PREFIX = "quarantine/"  # refused uploads, kept for a while for ops
+QUARANTINE_DAYS = 30
+STALE_UPLOAD_DAYS = 2  # incoming/ objects never checked (the validator deletes what it checks)
+NONCURRENT_VERSION_DAYS = 30
+ACCESS_LOG_DAYS = 365
+S3_LOGGING_FLAG = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 # --- auth ------------------------------------------------------------------------------------
 GROUP_CITIZEN = "citizen"
@@ -100,3 +118,49 @@ CATALOGUE_VERSION_PROPERTY = "Version"
 # --- monitoring ------------------------------------------------------------------------------
 ALARM_PERIOD_MINUTES = 5
 API_5XX_THRESHOLD = 5  # 5xx answers per period before someone should look
+
+# --- events, surveys and notifications (docs/events.md) -------------------------------------
+CTX_SENDER_EMAIL = "tawasul:senderEmail"  # the SES identity notifications are sent from
+CTX_SURVEY_WINDOW_DAYS = "tawasul:surveyWindowDays"
+DEFAULT_SENDER_EMAIL = "no-reply@tawasul.gov.bh"
+DEFAULT_SURVEY_WINDOW_DAYS = 14
+SURVEY = "survey"
+NOTIFY = "notify"
+CONSUMER_TIMEOUT_SECONDS = 30
+EVENT_BUS_NAME = "tawasul"
+EVENT_SOURCE = "tawasul.cases"  # tawasul/services/events.py SOURCE
+EVENT_ARCHIVE_DAYS = 365
+SURVEY_WINDOW_STATE_MACHINE = "survey-window"
+EVENT_RETRY_ATTEMPTS = 8  # EventBridge → Lambda delivery retries (then the target's DLQ)
+EVENT_MAX_AGE_HOURS = 24
+ASYNC_RETRY_ATTEMPTS = 2  # Lambda's retries of a failing asynchronous invocation (then the DLQ)
+ASYNC_MAX_AGE_HOURS = 6  # the longest Lambda keeps an asynchronous event
+FAILURES_RETENTION_DAYS = 14
+ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
+ENV_SURVEY_STATE_MACHINE_ARN = "SURVEY_STATE_MACHINE_ARN"
+ENV_SURVEY_WINDOW_DAYS = "SURVEY_WINDOW_DAYS"
+ENV_SENDER_EMAIL = "SENDER_EMAIL"
+# Which events reach which consumer (tests/unit check them against the services).
+SURVEY_EVENTS = ("CaseResponded",)
+NOTIFY_EVENTS = (
+    "CaseSubmitted",
+    "InfoRequested",
+    "CaseResponded",
+    "CaseTransferred",
+    "SurveyOpened",
+    "CaseEscalated",
+    "CaseClosed",
+)
+
+# --- web app (docs/decisions/006-web.md) -------------------------------------------------------
+WEB_DIR = ROOT / "web"
+WEB_CONFIG_FILE = "config.json"  # read by the app at start: API URL and sign-in settings
+WEB_INDEX_FILE = "index.html"
+CTX_AUTH_DOMAIN_PREFIX = "tawasul:authDomainPrefix"  # Cognito hosted UI prefix (default tawasul-<account>)
+WEB_URL_OUTPUT = "WebUrl"
+AUTH_DOMAIN_OUTPUT = "AuthDomain"
+# Browsers revalidate every file (no build step, so no hashed names); CloudFront keeps them for a
+# day and every deployment invalidates `/*`.
+WEB_CACHE_CONTROL = "public, max-age=0, s-maxage=86400, must-revalidate"
+HSTS_SECONDS = 2 * 365 * 24 * 3600
+WEB_ACCESS_LOG_PREFIX = "web/"

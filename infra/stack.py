@@ -12,10 +12,14 @@ from infra import names
 from infra.constructs.api import Api
 from infra.constructs.auth import Auth
 from infra.constructs.catalogue import Catalogue
+from infra.constructs.clocks import Clocks
 from infra.constructs.data import Data
+from infra.constructs.events import Events
 from infra.constructs.functions import Functions, common_environment
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.storage import Storage
 from infra.constructs.stream import Stream
+from infra.constructs.web import Web
 from infra.routes import API_FUNCTIONS
 
 
@@ -27,6 +31,15 @@ class TawasulStack(Stack):
 
         self.data = Data(self, "Data")
         self.auth = Auth(self, "Auth", allowed_origins=allowed_origins, national_idp=national_idp)
+        self.storage = Storage(self, "Storage", allowed_origins=allowed_origins)
+        self.events = Events(
+            self,
+            "Events",
+            sender_email=self.node.try_get_context(names.CTX_SENDER_EMAIL) or names.DEFAULT_SENDER_EMAIL,
+            window_days=int(
+                self.node.try_get_context(names.CTX_SURVEY_WINDOW_DAYS) or names.DEFAULT_SURVEY_WINDOW_DAYS
+            ),
+        )
 
         self.functions = Functions(
             self,
@@ -35,24 +48,47 @@ class TawasulStack(Stack):
                 data_environment={
                     **self.data.environment,
                     names.ENV_USER_POOL_ID: self.auth.user_pool.user_pool_id,
+                    **self.storage.environment,
+                    **self.events.environment,
                 },
                 allowed_origins=allowed_origins,
             ),
         )
         data = self.data
-        self.functions.add(names.CITIZEN_API, grants=[data.grant_table_read_write, data.grant_idempotency])
+        storage = self.storage
+        self.functions.add(
+            names.CITIZEN_API,
+            grants=[data.grant_table_read_write, data.grant_idempotency, storage.grant_presign],
+        )
         self.functions.add(
             names.STAFF_API,
-            grants=[data.grant_table_read_write, data.grant_idempotency, self.auth.grant_directory_read],
+            grants=[
+                data.grant_table_read_write,
+                data.grant_idempotency,
+                self.auth.grant_directory_read,
+                storage.grant_presign,
+            ],
         )
         self.functions.add(names.ADMIN_API, grants=[data.grant_table_read_write, self.auth.grant_group_admin])
         self.functions.add(
             names.DISPATCHER,
-            grants=[data.grant_table_read],
+            grants=[data.grant_table_read, self.events.grant_publish],
             timeout_seconds=names.DISPATCHER_TIMEOUT_SECONDS,
             description="Tawasul dispatcher: table stream to EventBridge events and SLA clocks",
         )
         self.stream = Stream(self, "Stream", table=data.table, dispatcher=self.functions[names.DISPATCHER])
+        deadline = self.functions.add(
+            names.DEADLINE,
+            grants=[data.grant_table_read_write],
+            description="Tawasul deadline: warns and escalates cases whose SLA time runs out",
+        )
+        self.clocks = Clocks(self, "Clocks", deadline=deadline)
+        self.clocks.grant_control(self.functions[names.DISPATCHER])
+        # Only the dispatcher starts clocks; the deadline function is the state machine's own task
+        # (giving it the machine's ARN would make the definition depend on itself).
+        self.functions[names.DISPATCHER].add_environment(
+            names.ENV_CLOCK_STATE_MACHINE_ARN, self.clocks.state_machine.state_machine_arn
+        )
         self.functions.add(
             names.SEED,
             grants=[data.grant_table_write],
@@ -60,6 +96,29 @@ class TawasulStack(Stack):
             timeout_seconds=names.SEED_TIMEOUT_SECONDS,
             description="Tawasul seed: writes the entity catalogue (CloudFormation custom resource)",
         )
+
+        validator = self.functions.add(
+            names.ATTACHMENTS,
+            grants=[data.grant_table_read_write, storage.grant_validate],
+            memory_mb=names.ATTACHMENTS_MEMORY_MB,
+            timeout_seconds=names.ATTACHMENTS_TIMEOUT_SECONDS,
+            description="Tawasul attachments: checks uploads, removes location data, quarantines",
+        )
+        storage.validate_uploads_with(validator)
+
+        survey = self.functions.add(
+            names.SURVEY,
+            grants=[data.grant_table_read_write, self.events.grant_start_survey_window],
+            timeout_seconds=names.CONSUMER_TIMEOUT_SECONDS,
+            description="Tawasul survey: opens the survey after an answer, closes the case when it ends",
+        )
+        notify = self.functions.add(
+            names.NOTIFY,
+            grants=[data.grant_table_read_write, self.auth.grant_group_members_read, self.events.grant_send],
+            timeout_seconds=names.CONSUMER_TIMEOUT_SECONDS,
+            description="Tawasul notify: e-mail and SMS to citizens and escalation staff",
+        )
+        self.events.connect(survey=survey, notify=notify)
 
         self.catalogue = Catalogue(self, "Catalogue", seed=self.functions[names.SEED])
         self.api = Api(
@@ -72,6 +131,16 @@ class TawasulStack(Stack):
         )
         self.monitoring = Monitoring(
             self, "Monitoring", functions=self.functions.functions, stage=self.api.stage
+        )
+        self.web = Web(
+            self,
+            "Web",
+            api_url=self.api.url,
+            user_pool=self.auth.user_pool,
+            user_pool_client=self.auth.user_pool_client,
+            access_logs_bucket=self.storage.access_logs,
+            attachments_bucket=self.storage.bucket,
+            identity_provider=names.NATIONAL_IDP_NAME if self.auth.national_idp else None,
         )
 
         CfnOutput(

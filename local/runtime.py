@@ -24,9 +24,10 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from local import outbox
+from local import dynamodb, outbox, stepfunctions
 from local.auth import DEFAULT_TTL_SECONDS, LocalIdentityProvider
 from local.clock import CLOCK, LocalClock, isoformat, parse_instant
+from local.events import EventRouter
 from local.gateway import ApiConfig, Gateway, HttpRequest, HttpResponse
 from local.lambdas import AsyncInvoker, FunctionError, FunctionRegistry
 from local.provision import (
@@ -37,6 +38,7 @@ from local.provision import (
     ProvisioningError,
     ensure_path,
 )
+from local.s3_events import S3EventBridge
 from local.seed import DEMO_USERS
 from local.streams import StreamPoller, StreamRouter
 from local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Resolver, Template
@@ -129,6 +131,8 @@ class Runtime:
         self.provisioned = Provisioned()
         self.streams = StreamRouter()
         self.async_invoker = AsyncInvoker(self.functions)
+        self.s3_events: S3EventBridge | None = None
+        self.bus_events: EventRouter | None = None
         self.ready = False
         self.identity: LocalIdentityProvider | None = None
         self.gateway: Gateway | None = None
@@ -161,6 +165,8 @@ class Runtime:
         ensure_path(self.template_path)
         template = Template.load(self.template_path)
         self._start_moto()
+        dynamodb.install()
+        stepfunctions.install(self.invoke, self.clock.now)
         self.identity = LocalIdentityProvider(
             issuer=f"https://cognito-idp.{self.region}.amazonaws.com/{self.region}_local",
             audience="local",
@@ -213,7 +219,19 @@ class Runtime:
                     on_activity=self.streams.touch,
                 )
             )
+        # Events put on the template's buses → its rules → the target functions (docs/events.md)
+        self.bus_events = EventRouter(
+            self.provisioned,
+            self.invoke_async,
+            account_id=self.account_id,
+            region=self.region,
+            now=self.clock.now,
+        )
+        self.bus_events.start()
         self.streams.start()
+        # S3 object events → the default bus → its rules, like the events above (decision 005)
+        self.s3_events = S3EventBridge(self.provisioned, self.bus_events.route, account_id=self.account_id)
+        self.s3_events.start()
         self.ready = True
         log.info(
             "local runtime ready: %s tables, %s functions, %s routes, %s stream mappings",
@@ -296,6 +314,12 @@ class Runtime:
         """Stop everything that was started (idempotent)."""
         self.ready = False
         self.streams.stop()
+        if self.s3_events is not None:
+            self.s3_events.stop()
+            self.s3_events = None
+        if self.bus_events is not None:
+            self.bus_events.stop()
+            self.bus_events = None
         if self.gateway is not None:
             self.gateway.stop()
             self.gateway = None
@@ -401,12 +425,21 @@ class Runtime:
             idp.admin_add_user_to_group(UserPoolId=pool, Username=sub, GroupName=group)
 
     def mint_token(
-        self, sub: str, groups: list[str], *, email: str | None = None, ttl_seconds: int = DEFAULT_TTL_SECONDS
+        self,
+        sub: str,
+        groups: list[str],
+        *,
+        email: str | None = None,
+        ttl_seconds: int = DEFAULT_TTL_SECONDS,
+        national_id: str | None = None,
     ) -> str:
-        """A token as Cognito would issue it for this user (who joins the local directory)."""
+        """A token as Cognito would issue it for this user (who joins the local directory).
+        ``national_id`` becomes the ``custom:national_id`` claim that the national identity
+        provider's attribute mapping gives federated citizens."""
         assert self.identity is not None, "start() first"
         self.register_user(sub, groups, email)
-        return self.identity.mint(sub, groups, email=email, ttl_seconds=ttl_seconds)
+        extra = {"custom:national_id": national_id} if national_id else None
+        return self.identity.mint(sub, groups, email=email, ttl_seconds=ttl_seconds, extra=extra)
 
     # -- custom resources
     def _run_custom_resource(self, request: CustomResourceRequest) -> CustomResourceResult:
@@ -515,7 +548,10 @@ class Runtime:
             raise _BadRequest("email must be a string")
         if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 < ttl <= 7 * 24 * 3600:
             raise _BadRequest("ttl_seconds must be an integer between 1 and 604800")
-        token = self.mint_token(sub, groups, email=email, ttl_seconds=ttl)
+        national_id = body.get("national_id")
+        if national_id is not None and (not isinstance(national_id, str) or not national_id.isalnum()):
+            raise _BadRequest("national_id must be letters and digits")
+        token = self.mint_token(sub, groups, email=email, ttl_seconds=ttl, national_id=national_id)
         return HttpResponse.json(200, {"token": token})
 
     def _clock_route(self, request: HttpRequest) -> HttpResponse:

@@ -45,8 +45,8 @@ def install(invoke: Invoke, now: Now) -> None:
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True  # type: ignore[typeddict-item]
     default_user_config.setdefault("lambda", {})["use_docker"] = False  # type: ignore[typeddict-item]
     lambda_eval_utils._invoke_lambda_function = _lambda_task(invoke)  # type: ignore[assignment]
-    wait_timestamp.Timestamp._get_wait_seconds = _timestamp_wait(now)  # type: ignore[method-assign]
-    wait_function.WaitFunction._wait_interval = _sliced_wait(now)  # type: ignore[method-assign]
+    wait_timestamp.Timestamp._get_wait_seconds = _timestamp_wait(now)  # type: ignore[assignment,method-assign]
+    wait_function.WaitFunction._wait_interval = _sliced_wait(now)  # type: ignore[assignment,method-assign]
 
 
 def uninstall() -> None:
@@ -56,8 +56,8 @@ def uninstall() -> None:
     ]  # type: ignore[typeddict-item]
     default_user_config.setdefault("lambda", {})["use_docker"] = _ORIGINAL["use_docker"]  # type: ignore[typeddict-item]
     lambda_eval_utils._invoke_lambda_function = _ORIGINAL["invoke"]  # type: ignore[assignment]
-    wait_timestamp.Timestamp._get_wait_seconds = _ORIGINAL["wait_seconds"]  # type: ignore[method-assign]
-    wait_function.WaitFunction._wait_interval = _ORIGINAL["wait_interval"]  # type: ignore[method-assign]
+    wait_timestamp.Timestamp._get_wait_seconds = _ORIGINAL["wait_seconds"]  # type: ignore[assignment,method-assign]
+    wait_function.WaitFunction._wait_interval = _ORIGINAL["wait_interval"]  # type: ignore[assignment,method-assign]
 
 
 def _lambda_task(invoke: Invoke) -> Callable[..., dict[str, Any]]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from tawasul.domain.attachments import Attachment, AttachmentStatus
 from tawasul.domain.case import Case, TimelineEntry
 from tawasul.domain.catalogue import Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
-from tawasul.errors import ConcurrentChange, ReferenceTaken
-from tawasul.ports import Page, UploadForm
+from tawasul.domain.notifications import Channel, Message
+from tawasul.domain.survey import Survey, window_name
+from tawasul.errors import ConcurrentChange, EventsNotPublished, ReferenceTaken
+from tawasul.ports import Page, StaffMember, UploadForm
 
 
 class FakeCases:
@@ -195,3 +198,92 @@ class FakeFiles:
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)
 
+
+# --- events, surveys and notifications ----------------------------------------------------------
+class FakeBus:
+    def __init__(self, refuse: bool = False) -> None:
+        self.events: list[tuple[str, datetime, dict[str, Any]]] = []
+        self.refuse = refuse
+
+    def publish(self, name: str, time: datetime, detail: dict[str, Any]) -> None:
+        if self.refuse:
+            raise EventsNotPublished(name)
+        self.events.append((name, time, detail))
+
+
+class FakeSurveys:
+    """The survey items, with the conditions of the DynamoDB adapter; timeline items go to ``cases``."""
+
+    def __init__(self, cases: FakeCases) -> None:
+        self.cases = cases
+        self.surveys: dict[str, Survey] = {}
+
+    def get(self, reference: str) -> Survey | None:
+        return self.surveys.get(reference)
+
+    def open(self, case: Case, survey: Survey, entry: TimelineEntry, previous: Survey | None) -> None:
+        stored = self.surveys.get(case.reference)
+        if stored != previous or self.cases.cases[case.reference].status is not Status.RESPONDED:
+            raise ConcurrentChange()
+        self.surveys[case.reference] = survey
+        self.cases.timelines[case.reference].append(entry)
+
+    def answer(self, case: Case, survey: Survey, entry: TimelineEntry, now: datetime) -> None:
+        stored = self.surveys.get(case.reference)
+        if stored is None or stored.round != survey.round or stored.answer or not stored.window_open(now):
+            raise ConcurrentChange()
+        self.surveys[case.reference] = survey
+        self.cases.timelines[case.reference].append(entry)
+
+    def reopen(self, before: Case, after: Case, entry: TimelineEntry, survey: Survey, now: datetime) -> None:
+        stored = self.surveys.get(before.reference)
+        if stored is None or stored.round != survey.round or not stored.window_open(now):
+            raise ConcurrentChange()
+        self.cases.save(before, after, entry)
+        self.surveys[before.reference] = survey
+
+
+class FakeWindow:
+    def __init__(self) -> None:
+        self.started: dict[str, Survey] = {}  # execution name -> survey (a second start is the same one)
+
+    def start(self, survey: Survey) -> None:
+        self.started.setdefault(window_name(survey.reference, survey.round), survey)
+
+
+class FakeStaffDirectory:
+    def __init__(self, groups: dict[str, list[StaffMember]] | None = None) -> None:
+        self.groups = groups or {}
+
+    def members_of(self, group: str) -> list[StaffMember]:
+        return list(self.groups.get(group, []))
+
+
+class FakeSender:
+    def __init__(self, failures: int = 0) -> None:
+        self.sent: list[tuple[Channel, str, Message]] = []
+        self.failures = failures  # the first N sends fail
+
+    def send(self, channel: Channel, address: str, message: Message) -> str:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("provider unavailable")
+        self.sent.append((channel, address, message))
+        return f"msg-{len(self.sent)}"
+
+
+class FakeNotificationLog:
+    def __init__(self) -> None:
+        self.markers: dict[tuple[str, str], str] = {}  # (reference, key) -> sending | sent | failed
+
+    def claim(self, reference: str, key: str, now: datetime) -> bool:
+        if self.markers.get((reference, key)) in ("sending", "sent"):
+            return False
+        self.markers[(reference, key)] = "sending"
+        return True
+
+    def sent(self, reference: str, key: str, message_id: str) -> None:
+        self.markers[(reference, key)] = "sent"
+
+    def failed(self, reference: str, key: str) -> None:
+        self.markers[(reference, key)] = "failed"

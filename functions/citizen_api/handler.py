@@ -9,17 +9,21 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from tawasul.api.attachment_routes import citizen_router
 from tawasul.api.http import JSON, caller_of, create_app, once, resolve
 from tawasul.api.models import CaseList, CitizenCaseView, EntityList, MessageRequest, SubmitCaseRequest
+from tawasul.api.survey_routes import router as survey_router
 from tawasul.api.views import case_summary, citizen_case_view, entity_view
 from tawasul.config import get_settings
-from tawasul.domain.case import Channel
+from tawasul.domain.case import Channel, Contact
 from tawasul.observability import logger, metrics
 from tawasul.services import defaults
 from tawasul.services.cases import NewCase
 from tawasul.services.catalogue import list_entities
 
 app = create_app()
+app.include_router(citizen_router)  # /attachments: presigned uploads and downloads
+app.include_router(survey_router)  # /survey and /reopen
 Reference = Annotated[str, Path(min_length=1, max_length=40, description="e.g. TW-7K3M-9Q2X-D4HP")]
 
 
@@ -39,15 +43,25 @@ def submit_case(body: SubmitCaseRequest) -> Response[CitizenCaseView]:
         language=body.language,
         channel=Channel(body.channel),
     )
+    contact = _contact()
 
     def produce() -> dict:
-        record = defaults.citizen_cases().submit(caller, new)
+        record = defaults.citizen_cases().submit(caller, new, contact)
         logger.append_keys(reference=record.case.reference, entity_id=record.case.entity_id)
         metrics.add_metric(name="CaseSubmitted", unit=MetricUnit.Count, value=1)
         return citizen_case_view(record).model_dump(mode="json")
 
     view = once(app, "submit_case", caller, body.model_dump(mode="json"), produce)
     return Response(status_code=201, content_type=JSON, body=CitizenCaseView.model_validate(view))
+
+
+def _contact() -> Contact | None:
+    """Where notifications go: the e-mail the identity provider vouched for (never logged)."""
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    email = claims.get("email")
+    if not email or str(claims.get("email_verified", "true")).lower() == "false":
+        return None
+    return Contact(email=str(email))
 
 
 @app.get("/v1/cases", summary="My cases, newest first")

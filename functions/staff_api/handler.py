@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from tawasul.api.attachment_routes import staff_router
 from tawasul.api.http import JSON, caller_of, create_app, once, resolve
 from tawasul.api.models import (
     AssignRequest,
@@ -33,6 +34,7 @@ from tawasul.services.cases import NewCase
 from tawasul.services.staff import Intake
 
 app = create_app()
+app.include_router(staff_router)  # /attachments: presigned uploads and downloads
 Reference = Annotated[str, Path(min_length=1, max_length=40, description="e.g. TW-7K3M-9Q2X-D4HP")]
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Validations
-from constructs import IConstruct
+from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct, IConstruct
+
+from infra import names
 
 
 def acknowledge(construct: IConstruct, *findings: tuple[str, str]) -> None:
@@ -15,3 +18,24 @@ def acknowledge(construct: IConstruct, *findings: tuple[str, str]) -> None:
     Validations.of(construct).acknowledge(
         *(Acknowledgment(id=rule, reason=reason) for rule, reason in findings)
     )
+
+
+def failure_queue(scope: Construct, construct_id: str, *, holds: str) -> sqs.Queue:
+    """A dead-letter queue (encrypted, TLS only, kept 14 days for ops to replay) that is itself
+    the end of the line: its SQS3 finding is acknowledged with what it ``holds``."""
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        retention_period=Duration.days(names.FAILURES_RETENTION_DAYS),
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+    )
+    acknowledge(
+        queue,
+        (
+            "AwsSolutions-SQS3",
+            f"This queue is itself the dead-letter destination of {holds} (kept for ops to replay); "
+            "a DLQ of a DLQ would only move the problem.",
+        ),
+    )
+    return queue

@@ -129,6 +129,14 @@ class Auth(Construct):
             resource_arns=[self.user_pool.user_pool_arn],
         )
 
+    def grant_group_members_read(self, grantee: iam.IGrantable) -> None:
+        """List the users of a group (notify: the staff of an escalation level)."""
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["cognito-idp:ListUsersInGroup"],
+            resource_arns=[self.user_pool.user_pool_arn],
+        )
+
     @property
     def issuer(self) -> str:
         """What the JWT authorizer and handlers see in `iss`."""

@@ -6,7 +6,7 @@ the Choice is only reached after an escalation (docs/sla-cost.md)."""
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, CfnElement, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -53,7 +53,7 @@ class Clocks(Construct):
         acknowledge(
             self.state_machine,
             (
-                f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(deadline.node.default_child)}.Arn>:*]",
+                f"AwsSolutions-IAM5[Resource::<{_logical_id(deadline)}.Arn>:*]",
                 "Step Functions invokes the deadline function by any version or alias of that one "
                 "function (CDK's grant for LambdaInvoke); no other function is reachable.",
             ),
@@ -111,3 +111,9 @@ class Clocks(Construct):
                 "so the grant covers the executions of this one state machine only.",
             ),
         )
+
+
+def _logical_id(function: lambda_.IFunction) -> str:
+    resource = function.node.default_child
+    assert isinstance(resource, CfnElement)
+    return Stack.of(function).get_logical_id(resource)

@@ -48,7 +48,12 @@ class Scripted:
 
 @pytest.fixture(scope="module")
 def definition(resources: dict[str, dict[str, Any]]) -> str:
-    (machine,) = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    (machine,) = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::StepFunctions::StateMachine"
+        and r["Properties"]["StateMachineName"].endswith("-case-clock")
+    ]
     parts = machine["Properties"]["DefinitionString"]["Fn::Join"][1]
     return "".join(p if isinstance(p, str) else FUNCTION_ARN for p in parts)
 

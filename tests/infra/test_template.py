@@ -105,9 +105,18 @@ def test_functions_are_the_expected_ones(resources: Resources, functions: Functi
         names.STAFF_API,
         names.ADMIN_API,
         names.DISPATCHER,
+        names.DEADLINE,
         names.SEED,
+        names.SURVEY,
+        names.NOTIFY,
+        names.ATTACHMENTS,
     }
-    assert len(_of_type(resources, "AWS::Lambda::Function")) == len(functions)
+    # ... and the only other function is CDK's BucketDeployment handler (web app, deploy time only)
+    framework = [
+        k for k in _of_type(resources, "AWS::Lambda::Function") if k.startswith("CustomCDKBucketDeployment")
+    ]
+    assert len(framework) == 1
+    assert len(_of_type(resources, "AWS::Lambda::Function")) == len(functions) + len(framework)
 
 
 @pytest.mark.parametrize("name", [names.CITIZEN_API, names.STAFF_API, names.ADMIN_API, names.SEED])
@@ -147,7 +156,8 @@ def test_function_environment(resources: Resources, functions: Functions, name: 
 def test_every_function_shares_the_layer(resources: Resources, functions: Functions) -> None:
     layers = {json.dumps(f["Properties"]["Layers"]) for _, f in functions.values()}
     assert len(layers) == 1
-    (layer,) = _of_type(resources, "AWS::Lambda::LayerVersion").values()
+    (layer_ref,) = {f["Properties"]["Layers"][0]["Ref"] for _, f in functions.values()}
+    layer = resources[layer_ref]  # (the other layer is the AWS CLI of CDK's BucketDeployment handler)
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.14"]
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 
@@ -178,15 +188,50 @@ def test_citizen_api_reads_and_writes_without_scan_or_delete(
     assert not any(a.endswith("*") for a in _actions(statements))
 
 
-def test_only_xray_uses_a_wildcard_resource(resources: Resources) -> None:
+# Actions that support no resource-level permissions, so "*" is the only resource they take.
+UNSCOPABLE = (
+    {"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
+    {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"},
+    {"dynamodb:ListStreams"},
+    {"sns:Publish"},  # notify: SMS straight to a phone number has no ARN (a deny keeps topics out)
+)
+# Wildcards inside one resource's ARN: (action set, what the ARN must end with).
+SCOPED_WILDCARDS = (
+    ({"states:StopExecution"}, ":execution:Tawasul-case-clock:*"),
+    ({"lambda:InvokeFunction"}, ":*"),  # versions and aliases of one function (Step Functions task)
+)
+
+
+def test_wildcards_only_where_iam_allows_nothing_narrower(resources: Resources) -> None:
     for policy in _of_type(resources, "AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if "*" in json.dumps(statement["Resource"]):
-                # X-Ray and DynamoDB Streams' ListStreams support no resource-level permissions
-                assert _actions([statement]) in (
-                    {"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
-                    {"dynamodb:ListStreams"},
+            resource = statement["Resource"]
+            if "*" not in json.dumps(resource) or statement.get("Effect") == "Deny":
+                continue  # a wildcard in a deny only narrows
+            actions = _actions([statement])
+            if resource == "*":
+                assert actions in UNSCOPABLE or _is_log_delivery(actions), actions
+                continue
+            arns = resource if isinstance(resource, list) else [resource]
+            for arn in arns:
+                text = json.dumps(arn)
+                if "*" not in text:
+                    continue
+                joined = "".join(p if isinstance(p, str) else "" for p in arn.get("Fn::Join", ["", []])[1])
+                s3_prefix = all(a.startswith("s3:") for a in actions) and joined.endswith(
+                    "/*"
+                )  # objects under a prefix
+                assert s3_prefix or any(
+                    actions == allowed and joined.endswith(tail) for allowed, tail in SCOPED_WILDCARDS
+                ), (
+                    actions,
+                    text,
                 )
+
+
+def _is_log_delivery(actions: set[str]) -> bool:
+    """Step Functions logging to CloudWatch Logs: delivery APIs take no resource."""
+    return all(a.startswith("logs:") and ("Deliver" in a or "Describe" in a or "Polic" in a) for a in actions)
 
 
 # --- auth --------------------------------------------------------------------------------------
@@ -326,3 +371,147 @@ def test_only_the_staff_api_reads_the_directory(resources: Resources, functions:
     assert not any(a.startswith("cognito-idp:Admin") and "Group" not in a for a in staff)
     citizen = _actions(_policy_statements(resources, functions[names.CITIZEN_API][1]))
     assert not any(a.startswith("cognito-idp:") for a in citizen)
+
+
+def test_case_clock_state_machine(resources: Resources, functions: Functions) -> None:
+    machines = _of_type(resources, "AWS::StepFunctions::StateMachine").values()
+    (machine,) = [m for m in machines if m["Properties"]["StateMachineName"] == "Tawasul-case-clock"]
+    props = machine["Properties"]
+    assert props["StateMachineType"] == "STANDARD"
+    assert props["LoggingConfiguration"]["Level"] == "ALL"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    definition = json.dumps(props["DefinitionString"])
+    for state in ("WaitUntilWarning", "Warn", "WaitUntilDue", "Escalate", "StopOrNextLevel"):
+        assert state in definition
+    assert "States.ALL" in definition  # retries on the task
+    dispatcher = functions[names.DISPATCHER][1]
+    assert "CLOCK_STATE_MACHINE_ARN" in dispatcher["Properties"]["Environment"]["Variables"]
+    actions = _actions(_policy_statements(resources, dispatcher))
+    assert {"states:StartExecution", "states:StopExecution"} <= actions
+
+
+# --- attachments (docs/decisions/005) ----------------------------------------------------------
+
+
+def _buckets(resources: Resources) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """(attachments bucket, its access log bucket, attachments logical id): the bucket the
+    functions are told about in ATTACHMENTS_BUCKET."""
+    (citizen_api,) = [
+        r
+        for r in _of_type(resources, "AWS::Lambda::Function").values()
+        if r.get("Metadata", {}).get(names.FUNCTION_METADATA_KEY) == names.CITIZEN_API
+    ]
+    attachments_id = citizen_api["Properties"]["Environment"]["Variables"]["ATTACHMENTS_BUCKET"]["Ref"]
+    bucket = resources[attachments_id]
+    log_id = bucket["Properties"]["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
+    return bucket, resources[log_id], attachments_id
+
+
+def test_attachment_prefixes_agree_with_the_domain() -> None:
+    from tawasul.domain import attachments
+
+    assert names.INCOMING_PREFIX == attachments.INCOMING_PREFIX
+    assert names.FILES_PREFIX == attachments.FILES_PREFIX
+    assert names.QUARANTINE_PREFIX == attachments.QUARANTINE_PREFIX
+
+
+def test_attachments_bucket_is_private_encrypted_versioned_and_logged(resources: Resources) -> None:
+    bucket, log_bucket, _ = _buckets(resources)
+    for props in (bucket["Properties"], log_bucket["Properties"]):
+        assert props["PublicAccessBlockConfiguration"] == dict.fromkeys(
+            ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+        )
+        rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+        assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    props = bucket["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["DeletionPolicy"] == "Retain"  # evidence outlives the stack
+
+
+def test_attachments_bucket_denies_plain_http(resources: Resources) -> None:
+    _, _, bucket_id = _buckets(resources)
+    (policy,) = [
+        p
+        for p in _of_type(resources, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert any(s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
+
+
+def test_attachments_lifecycle(resources: Resources) -> None:
+    bucket, _, _ = _buckets(resources)
+    rules = {r["Id"]: r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["AbortIncompleteUploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    assert rules["Quarantine"]["Prefix"] == "quarantine/" and rules["Quarantine"]["ExpirationInDays"] == 30
+    unchecked = rules["UncheckedUploads"]
+    assert unchecked["Prefix"] == "incoming/" and unchecked["ExpirationInDays"] > 0
+    assert rules["OldVersions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    assert all(r["Status"] == "Enabled" for r in rules.values())
+
+
+def test_attachments_cors_is_limited_to_the_web_origins(resources: Resources) -> None:
+    bucket, _, _ = _buckets(resources)
+    (rule,) = bucket["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == ["http://127.0.0.1:8080", "http://localhost:8080"]  # cdk.json
+    assert set(rule["AllowedMethods"]) <= {"GET", "HEAD", "POST"}
+
+
+def test_uploads_reach_the_validator_through_eventbridge(resources: Resources, functions: Functions) -> None:
+    bucket, _, bucket_id = _buckets(resources)
+    assert bucket["Properties"]["NotificationConfiguration"] == {
+        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+    }
+    assert not any(r["Type"] == "Custom::S3BucketNotifications" for r in resources.values())
+    validator_id = functions[names.ATTACHMENTS][0]
+    (rule,) = [
+        r
+        for r in _of_type(resources, "AWS::Events::Rule").values()
+        if any(t["Arn"] == {"Fn::GetAtt": [validator_id, "Arn"]} for t in r["Properties"]["Targets"])
+    ]
+    props = rule["Properties"]
+    assert "EventBusName" not in props  # the default bus, where S3 sends its events
+    assert props["EventPattern"] == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [{"Ref": bucket_id}]}, "object": {"key": [{"prefix": "incoming/"}]}},
+    }
+    (target,) = props["Targets"]
+    assert "DeadLetterConfig" in target and target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    permissions = _of_type(resources, "AWS::Lambda::Permission").values()
+    assert any(
+        p["Properties"]["Principal"] == "events.amazonaws.com"
+        and p["Properties"]["FunctionName"] == {"Fn::GetAtt": [validator_id, "Arn"]}
+        for p in permissions
+    )
+
+
+def _s3_grants(resources: Resources, function: dict[str, Any]) -> dict[str, set[str]]:
+    """Object prefix -> S3 actions granted to the function."""
+    grants: dict[str, set[str]] = {}
+    for statement in _policy_statements(resources, function):
+        actions = {a for a in _actions([statement]) if a.startswith("s3:")}
+        if actions:
+            prefix = statement["Resource"]["Fn::Join"][1][1].strip("/")
+            grants.setdefault(prefix, set()).update(actions)
+    return grants
+
+
+def test_bucket_grants_are_per_function_and_per_prefix(resources: Resources, functions: Functions) -> None:
+    presign = {"incoming/*": {"s3:PutObject"}, "files/*": {"s3:GetObject"}}
+    assert _s3_grants(resources, functions[names.CITIZEN_API][1]) == presign
+    assert _s3_grants(resources, functions[names.STAFF_API][1]) == presign
+    assert _s3_grants(resources, functions[names.ATTACHMENTS][1]) == {
+        "incoming/*": {"s3:GetObject", "s3:DeleteObject"},
+        "files/*": {"s3:PutObject"},
+        "quarantine/*": {"s3:PutObject"},
+    }
+    others = set(functions) - {names.CITIZEN_API, names.STAFF_API, names.ATTACHMENTS}
+    assert all(not _s3_grants(resources, functions[name][1]) for name in others)
+
+
+def test_every_function_knows_the_bucket(resources: Resources, functions: Functions) -> None:
+    _, _, bucket_id = _buckets(resources)
+    for _, function in functions.values():
+        assert function["Properties"]["Environment"]["Variables"]["ATTACHMENTS_BUCKET"] == {"Ref": bucket_id}

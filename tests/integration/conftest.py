@@ -19,6 +19,7 @@ from moto import mock_aws
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = "tawasul-test"
 IDEMPOTENCY_TABLE = "tawasul-idempotency-test"
+BUCKET = "tawasul-attachments-test"
 
 
 def create_tables(dynamodb: Any) -> None:
@@ -79,12 +80,17 @@ STAFF = {
 def environment(seed: bool, staff: bool) -> Iterator[Any]:
     """An AWS (moto) with the tables, the env the functions get, and fresh caches; optionally
     the seeded catalogue and a Cognito user pool with staff users in their entity groups."""
-    saved = {k: os.environ.get(k) for k in ("TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "USER_POOL_ID")}
-    os.environ.update(TABLE_NAME=TABLE, IDEMPOTENCY_TABLE_NAME=IDEMPOTENCY_TABLE)
+    keys = ("TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "USER_POOL_ID", "ATTACHMENTS_BUCKET")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update(TABLE_NAME=TABLE, IDEMPOTENCY_TABLE_NAME=IDEMPOTENCY_TABLE, ATTACHMENTS_BUCKET=BUCKET)
     try:
         with mock_aws():
             _reset_caches()
             create_tables(boto3.client("dynamodb"))
+            region = os.environ["AWS_DEFAULT_REGION"]
+            boto3.client("s3").create_bucket(
+                Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": region}
+            )
             if staff:
                 os.environ["USER_POOL_ID"] = create_directory(boto3.client("cognito-idp"))
                 _reset_caches()

@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 
 from infra.routes import ROUTES
+from tests import samples
 from tests.integration.api import invoke
+from tests.integration.events import open_survey
+from tests.integration.uploads import attach
 
 ACTORS: dict[str, dict[str, Any]] = {
     "anonymous": {"sub": None},
@@ -63,7 +66,15 @@ def _suggestion_answered(reference: str) -> None:
     assert status == 200
 
 
-Rule = tuple[tuple[int, ...], dict[str, Any] | None, dict[str, str] | None, Callable[[str], None] | None, str]
+def _available_attachment(reference: str) -> dict[str, str]:
+    """A checked file of the owner on the case: the download routes' {attachment_id}."""
+    return {"attachment_id": attach(reference, samples.png())}
+
+
+ATTACHMENT = {"filename": "receipt.pdf", "content_type": "application/pdf", "size": 1000}
+# setup(reference) prepares the case; it may return more path values
+Setup = Callable[[str], dict[str, str] | None]
+Rule = tuple[tuple[int, ...], dict[str, Any] | None, dict[str, str] | None, Setup | None, str]
 
 RULES: dict[str, Rule] = {
     # route: (expected per actor, body, query, setup on the case, case type)
@@ -79,6 +90,40 @@ RULES: dict[str, Rule] = {
         "complaint",
     ),
     "POST /v1/cases/{reference}/withdraw": (OWNER_ONLY_READ, None, None, None, "complaint"),
+    "POST /v1/cases/{reference}/attachments": (OWNER_ONLY_WRITE, ATTACHMENT, None, None, "complaint"),
+    "GET /v1/cases/{reference}/attachments": (OWNER_ONLY_READ, None, None, None, "complaint"),
+    "GET /v1/cases/{reference}/attachments/{attachment_id}": (
+        OWNER_ONLY_READ,
+        None,
+        None,
+        _available_attachment,
+        "complaint",
+    ),
+    # the survey of an answered case (opened as the survey function does on CaseResponded)
+    "GET /v1/cases/{reference}/survey": (OWNER_ONLY_READ, None, None, open_survey, "complaint"),
+    "POST /v1/cases/{reference}/survey": (
+        OWNER_ONLY_WRITE,
+        {"satisfaction": 4, "resolved": False, "comment": "Slow"},
+        None,
+        open_survey,
+        "complaint",
+    ),
+    "POST /v1/cases/{reference}/reopen": (
+        OWNER_ONLY_READ,
+        {"reason": "Not solved"},
+        None,
+        open_survey,
+        "complaint",
+    ),
+    "POST /v1/staff/cases/{reference}/attachments": (STAFF_WORK_CREATED, ATTACHMENT, None, None, "complaint"),
+    "GET /v1/staff/cases/{reference}/attachments": (STAFF_READ, None, None, None, "complaint"),
+    "GET /v1/staff/cases/{reference}/attachments/{attachment_id}": (
+        STAFF_READ,
+        None,
+        None,
+        _available_attachment,
+        "complaint",
+    ),
     "GET /v1/staff/queue": (
         (401, 403, 403, 200, 403, 200, 200, 200),
         None,
@@ -189,7 +234,7 @@ def test_authorization(staffed_module: Any, route: str, actor: str) -> None:
         assert status == 201
         path = {"reference": created["reference"]}
         if setup:
-            setup(created["reference"])
+            path.update(setup(created["reference"]) or {})
     status, answer = invoke(route, path=path, body=body, query=query, **ACTORS[actor])
     assert status == expected[list(ACTORS).index(actor)], answer
     if status >= 400:

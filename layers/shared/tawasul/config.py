@@ -7,6 +7,16 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: Accepted attachment types: content type -> the file name extensions that go with it.
+ATTACHMENT_TYPES: dict[str, tuple[str, ...]] = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "image/heic": (".heic",),
+    "image/heif": (".heif", ".heic"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+}
+
 
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -14,11 +24,25 @@ class Settings(BaseModel):
     table_name: str = Field(min_length=1)
     idempotency_table_name: str = ""
     user_pool_id: str = ""
+    clock_state_machine_arn: str = ""
     allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024
     page_size_default: int = 20
     page_size_max: int = 100
     service_name: str = "tawasul"
+    # attachments (docs/decisions/005): the bucket, the limits, the lifetimes of presigned URLs
+    attachments_bucket: str = ""
+    attachment_types: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(ATTACHMENT_TYPES))
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    attachment_max_per_case: int = Field(default=5, gt=0)
+    attachment_upload_seconds: int = Field(default=300, gt=0)  # presigned POST expiry
+    attachment_download_seconds: int = Field(default=300, gt=0)  # presigned GET expiry
+    attachment_grace_seconds: int = Field(default=900, ge=0)  # then an unused slot is given back
+    # events, surveys and notifications (docs/events.md)
+    event_bus_name: str = ""
+    survey_state_machine_arn: str = ""
+    survey_window_days: int = Field(default=14, ge=1, le=90)
+    sender_email: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +52,12 @@ def get_settings() -> Settings:
         table_name=env.get("TABLE_NAME", ""),
         idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", ""),
         user_pool_id=env.get("USER_POOL_ID", ""),
+        clock_state_machine_arn=env.get("CLOCK_STATE_MACHINE_ARN", ""),
+        attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
+        event_bus_name=env.get("EVENT_BUS_NAME", ""),
+        survey_state_machine_arn=env.get("SURVEY_STATE_MACHINE_ARN", ""),
+        survey_window_days=int(env.get("SURVEY_WINDOW_DAYS") or 14),
+        sender_email=env.get("SENDER_EMAIL", ""),
         allowed_origins=tuple(o for o in env.get("ALLOWED_ORIGINS", "").split(",") if o),
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "tawasul"),
     )

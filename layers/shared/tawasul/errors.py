@@ -123,3 +123,68 @@ class Retryable(TawasulError):
 
 class ReferenceTaken(Exception):
     """A fresh random reference already exists (about 1 in 10^15): the service picks another."""
+
+
+class UnsupportedFile(TawasulError):
+    status = 422
+    code = "unsupported_file"
+    message = "Attach a PDF, JPEG, PNG, HEIC or Word (DOCX) file."
+    message_ar = "يرجى إرفاق ملف PDF أو JPEG أو PNG أو HEIC أو Word (DOCX)."
+
+
+class FileTooLarge(TawasulError):
+    status = 422
+    code = "file_too_large"
+    message = "The file is larger than allowed."
+    message_ar = "حجم الملف أكبر من المسموح."
+
+
+class TooManyAttachments(TawasulError):
+    status = 409
+    code = "too_many_attachments"
+    message = "This case already has the most files it may have."
+    message_ar = "وصل هذا الطلب إلى الحد الأقصى لعدد الملفات."
+
+
+class AttachmentNotFound(TawasulError):
+    status = 404
+    code = "attachment_not_found"
+    message = "No file with this id on this case."
+    message_ar = "لا يوجد ملف بهذا المعرّف في هذا الطلب."
+
+
+class AttachmentNotAvailable(TawasulError):
+    status = 409
+    code = "attachment_not_available"
+    message = "The file cannot be downloaded: it is still being checked, or it was not accepted."
+    message_ar = "لا يمكن تنزيل الملف: ما زال قيد الفحص أو لم يتم قبوله."
+
+
+class SurveyNotFound(TawasulError):
+    status = 404
+    code = "survey_not_found"
+    message = "This case has no survey yet: it opens when the entity answers."
+    message_ar = "لا يوجد استبيان لهذا الطلب بعد: يُفتح عند رد الجهة."
+
+
+class SurveyAlreadyAnswered(TawasulError):
+    status = 409
+    code = "survey_already_answered"
+    message = "This survey was already answered."
+    message_ar = "تمت الإجابة عن هذا الاستبيان من قبل."
+
+
+class SurveyClosed(TawasulError):
+    status = 410
+    code = "survey_closed"
+    message = "The time to rate the answer or reopen the case is over."
+    message_ar = "انتهت مدة تقييم الرد أو إعادة فتح الطلب."
+
+
+class EventsNotPublished(Exception):
+    """The event bus refused some events; the stream record is retried."""
+
+
+class MessageNotSent(Exception):
+    """SES or SNS refused a message. Only the provider's error code is kept: its message may name
+    the address, which must not reach the logs."""

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from tawasul.adapters.aws import client
 from tawasul.adapters.dynamodb import translated_errors
+from tawasul.ports import StaffMember
 
 _SUB = re.compile(r"^[\w\-.:@]{1,128}$")
 
@@ -56,6 +57,32 @@ class CognitoDirectory:
             if users.get("Users"):
                 return str(users["Users"][0]["Username"])
         return None
+
+    def members_of(self, group: str) -> list[StaffMember]:
+        """The enabled users of ``group`` with their e-mail and phone (port ``StaffDirectory``)."""
+        if not self._pool:
+            return []
+        members: list[StaffMember] = []
+        kwargs: dict[str, Any] = {"UserPoolId": self._pool, "GroupName": group}
+        try:
+            with translated_errors():
+                while True:
+                    page = self.idp.list_users_in_group(**kwargs)
+                    members += [_member(u) for u in page.get("Users", []) if u.get("Enabled", True)]
+                    if not page.get("NextToken"):
+                        return members
+                    kwargs["NextToken"] = page["NextToken"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return []  # no such group: an entity without staff at that level
+            raise
+
+
+def _member(user: dict[str, Any]) -> StaffMember:
+    attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+    return StaffMember(
+        user_id=str(user["Username"]), email=attributes.get("email"), phone=attributes.get("phone_number")
+    )
 
 
 class CognitoGroups:

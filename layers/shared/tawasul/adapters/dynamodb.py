@@ -36,6 +36,7 @@ from tawasul.domain.lifecycle import Status
 from tawasul.domain.reference import is_valid_compact
 from tawasul.domain.sla import policy_from_dict
 from tawasul.errors import ConcurrentChange, InvalidPageToken, ReferenceTaken, Retryable
+from tawasul.observability import logger
 from tawasul.ports import Page
 
 _ser = TypeSerializer()
@@ -158,6 +159,8 @@ def entry_item(case: Case, entry: TimelineEntry) -> dict[str, Any]:
         "status_from": entry.status_from.value if entry.status_from else None,
         "status_to": entry.status_to.value if entry.status_to else None,
         "data": entry.data or None,
+        # the request (or event) that caused the change: the envelope of the event carries it on
+        "correlation_id": logger.get_correlation_id(),
     }
 
 
@@ -287,6 +290,33 @@ def decode_queue_token(token: str | None, entity_ids: list[str], status: Status)
 
 
 # --- repositories ---------------------------------------------------------------------------
+def case_change_put(table: str, before: Case, after: Case) -> dict[str, Any]:
+    """A transaction item: replace the case ``before`` by ``after`` only if it is still ``before``."""
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": dump(case_item(after)),
+            "ConditionExpression": "#v = :v AND #s = :s",
+            "ExpressionAttributeNames": {"#v": "version", "#s": "status"},
+            "ExpressionAttributeValues": {
+                ":v": {"N": str(before.version)},
+                ":s": {"S": before.status.value},
+            },
+        }
+    }
+
+
+def timeline_put(table: str, case: Case, entry: TimelineEntry) -> dict[str, Any]:
+    """A transaction item: append ``entry`` to the case's timeline (never overwrites)."""
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": dump(entry_item(case, entry)),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
 class DynamoCaseRepository:
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self._table = table_name
@@ -350,25 +380,8 @@ class DynamoCaseRepository:
             with translated_errors():
                 self.db.transact_write_items(
                     TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": self._table,
-                                "Item": dump(case_item(after)),
-                                "ConditionExpression": "#v = :v AND #s = :s",
-                                "ExpressionAttributeNames": {"#v": "version", "#s": "status"},
-                                "ExpressionAttributeValues": {
-                                    ":v": {"N": str(before.version)},
-                                    ":s": {"S": before.status.value},
-                                },
-                            }
-                        },
-                        {
-                            "Put": {
-                                "TableName": self._table,
-                                "Item": dump(entry_item(after, entry)),
-                                "ConditionExpression": "attribute_not_exists(PK)",
-                            }
-                        },
+                        case_change_put(self._table, before, after),
+                        timeline_put(self._table, after, entry),
                     ]
                 )
         except ClientError as error:

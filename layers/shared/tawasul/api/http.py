@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from tawasul.config import get_settings
 from tawasul.domain.access import Caller, parse_groups
@@ -84,7 +85,7 @@ def create_app() -> APIGatewayHttpResolver:
     return app
 
 
-def caller_of(app: APIGatewayHttpResolver) -> Caller:
+def caller_of(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> Caller:
     """The signed-in user, from the claims the JWT authorizer verified."""
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     sub = claims.get("sub")
@@ -118,7 +119,11 @@ def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) ->
 
 
 def once(
-    app: APIGatewayHttpResolver, scope: str, caller: Caller, payload: Any, produce: Callable[[], dict]
+    app: APIGatewayHttpResolver | APIGatewayHttpRouter,
+    scope: str,
+    caller: Caller,
+    payload: Any,
+    produce: Callable[[], dict],
 ) -> dict:
     """Run ``produce`` once per ``Idempotency-Key`` (when the client sent one)."""
     key = app.current_event.headers.get("idempotency-key")

@@ -219,3 +219,76 @@ class AuditView(BaseModel):
 class AuditList(BaseModel):
     items: list[AuditView]
     next_token: str | None
+
+
+# --- attachments ------------------------------------------------------------------------------
+class AttachmentRequest(Request):
+    filename: str = Field(
+        min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f/\\]+$", description="e.g. receipt.pdf"
+    )
+    content_type: str = Field(min_length=1, max_length=100, description="e.g. application/pdf")
+    size: int = Field(ge=1, description="bytes")
+
+
+class AttachmentView(BaseModel):
+    attachment_id: str
+    filename: str
+    content_type: str
+    size: int
+    status: Literal["pending", "available", "quarantined"]
+    reason: Literal["type_mismatch", "too_large", "empty", "unreadable"] | None = None
+    uploaded_by: Literal["citizen", "entity"]
+    created_at: str
+
+
+class UploadFormView(BaseModel):
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+
+
+class AttachmentCreated(AttachmentView):
+    upload: UploadFormView
+
+
+class AttachmentList(BaseModel):
+    items: list[AttachmentView]
+    next_token: str | None = None
+
+
+class AttachmentDownload(BaseModel):
+    attachment_id: str
+    filename: str
+    content_type: str
+    download_url: str
+    expires_at: str
+
+
+# --- surveys ----------------------------------------------------------------------------------
+class SurveyAnswerRequest(Request):
+    satisfaction: int = Field(ge=1, le=5, description="1 very unhappy .. 5 very happy")
+    resolved: bool = Field(description="Did the answer solve the problem?")
+    comment: str | None = Field(default=None, min_length=1, max_length=1000)
+
+
+class ReopenRequest(Request):
+    reason: str = Field(min_length=1, max_length=1000, description="Why the answer did not solve it")
+
+
+class SurveyAnswerView(BaseModel):
+    satisfaction: int
+    resolved: bool
+    comment: str | None
+    answered_at: str
+
+
+class SurveyView(BaseModel):
+    reference: str
+    round: int = Field(description="1 for the first answer of the case; 2 after a reopen and a new answer")
+    state: Literal["open", "answered", "expired"]
+    opens_at: str
+    closes_at: str = Field(description="The end of the window to answer and to reopen")
+    answer: SurveyAnswerView | None
+    can_reopen: bool = Field(description="POST /v1/cases/{reference}/reopen is possible now")
+    reopen_offered: bool = Field(description="The answer says it is not resolved and a reopen is possible")
+    reopen_until: str | None

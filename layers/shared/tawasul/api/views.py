@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tawasul.api.models import (
+    AttachmentView,
     AuditView,
     CalendarBody,
     CaseSummary,
@@ -13,13 +14,18 @@ from tawasul.api.models import (
     SlaPolicyView,
     StaffCaseView,
     StaffTimelineItemView,
+    SurveyAnswerView,
+    SurveyView,
     TimelineItemView,
 )
 from tawasul.clock import iso
+from tawasul.domain.attachments import Attachment
 from tawasul.domain.case import ActorRole, Case, CaseRecord, CaseType, Language, TimelineEntry
 from tawasul.domain.catalogue import AuditRecord, Entity, EntityProfile
+from tawasul.domain.survey import can_reopen, reopen_offered
 from tawasul.domain.wording import summary
 from tawasul.services.catalogue_admin import calendar_fields
+from tawasul.services.surveys import SurveyStatus
 
 _ACTOR = {ActorRole.CITIZEN: "citizen", ActorRole.STAFF: "entity", ActorRole.SYSTEM: "system"}
 
@@ -128,4 +134,41 @@ def audit_view(record: AuditRecord) -> AuditView:
         action=record.action,
         before=record.before,
         after=record.after,
+    )
+
+
+def attachment_view(attachment: Attachment) -> AttachmentView:
+    return AttachmentView(
+        attachment_id=attachment.attachment_id,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size if attachment.size is not None else attachment.declared_size,
+        status=attachment.status.value,  # type: ignore[arg-type]
+        reason=attachment.reason.value if attachment.reason else None,  # type: ignore[arg-type]
+        uploaded_by=_ACTOR[attachment.uploader_role],  # type: ignore[arg-type]
+        created_at=iso(attachment.created_at),
+    )
+
+
+def survey_view(status: SurveyStatus) -> SurveyView:
+    survey, now = status.survey, status.now
+    answer = survey.answer
+    reopenable = can_reopen(survey, status.case_status, now)
+    return SurveyView(
+        reference=survey.reference,
+        round=survey.round,
+        state=survey.state(now).value,  # type: ignore[arg-type]
+        opens_at=iso(survey.opens_at),
+        closes_at=iso(survey.closes_at),
+        answer=SurveyAnswerView(
+            satisfaction=answer.satisfaction,
+            resolved=answer.resolved,
+            comment=answer.comment,
+            answered_at=iso(survey.answered_at or now),
+        )
+        if answer
+        else None,
+        can_reopen=reopenable,
+        reopen_offered=reopen_offered(survey, status.case_status, now),
+        reopen_until=iso(survey.closes_at) if reopenable else None,
     )

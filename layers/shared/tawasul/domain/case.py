@@ -90,9 +90,13 @@ class EventKind(StrEnum):
     DEADLINE_EXTENDED = "DeadlineExtended"
     AT_RISK = "CaseAtRisk"
     ESCALATED = "CaseEscalated"
+    TOP_BREACHED = "CaseTopLevelBreached"
     REOPENED = "CaseReopened"
     CLOSED = "CaseClosed"
+    SURVEY_OPENED = "SurveyOpened"
     SURVEY_ANSWERED = "SurveyAnswered"
+    ATTACHMENT_ADDED = "AttachmentAdded"
+    ATTACHMENT_QUARANTINED = "AttachmentQuarantined"
 
 
 @dataclass(frozen=True)

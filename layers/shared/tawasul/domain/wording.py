@@ -21,7 +21,13 @@ _SUMMARIES: dict[str, tuple[str, str]] = {
     _K.ESCALATED: ("Your case was escalated for a faster answer.", "تم تصعيد طلبك لتسريع الرد."),
     _K.REOPENED: ("You reopened your case.", "قمت بإعادة فتح طلبك."),
     _K.CLOSED: ("Your case is closed.", "تم إغلاق طلبك."),
+    _K.SURVEY_OPENED: ("Please rate the answer.", "نرجو تقييم الرد."),
     _K.SURVEY_ANSWERED: ("Thank you for rating the answer.", "شكرًا لتقييمك للرد."),
+    _K.ATTACHMENT_ADDED: ("A file was attached: {filename}.", "تم إرفاق ملف: {filename}."),
+    _K.ATTACHMENT_QUARANTINED: (
+        "The file {filename} was not accepted: {reason}. Please attach it again in the right format.",
+        "لم يتم قبول الملف {filename}: {reason}. يرجى إرفاقه مجددًا بالصيغة الصحيحة.",
+    ),
 }
 
 _TERMS: dict[str, tuple[str, str]] = {
@@ -32,6 +38,10 @@ _TERMS: dict[str, tuple[str, str]] = {
     "accepted": ("accepted", "مقبول"),
     "implemented": ("implemented", "تم تنفيذه"),
     "declined": ("declined", "مرفوض"),
+    "type_mismatch": ("its content is not the type its name says", "محتواه لا يطابق النوع المذكور في اسمه"),
+    "too_large": ("it is larger than allowed", "حجمه أكبر من المسموح"),
+    "empty": ("it is empty", "الملف فارغ"),
+    "unreadable": ("it could not be read", "تعذرت قراءته"),
 }
 
 
@@ -49,5 +59,6 @@ def summary(entry: TimelineEntry, language: Language) -> str:
         "to_name": data.get("to_name_ar" if language is Language.AR else "to_name_en", ""),
         "reason": _pick(_TERMS.get(data.get("reason_code", ""), ("", "")), language),
         "outcome": _pick(_TERMS.get(data.get("outcome", ""), ("", "")), language),
+        "filename": data.get("filename", ""),
     }
     return template.format(**values)

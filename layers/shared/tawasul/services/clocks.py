@@ -46,8 +46,11 @@ class ClockController:
             )
 
 
+_CLOCKED = frozenset(s.value for s in CLOCKED_STATUSES)
+
+
 def _clocked(item: dict[str, Any] | None) -> bool:
-    return bool(item) and item.get("status") in {s.value for s in CLOCKED_STATUSES}  # type: ignore[union-attr]
+    return item is not None and item.get("status") in _CLOCKED
 
 
 def _cycle(item: dict[str, Any]) -> int:

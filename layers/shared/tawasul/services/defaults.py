@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from tawasul.adapters.attachments import DynamoAttachments
 from tawasul.adapters.catalogue_admin import DynamoCatalogueAdmin
 from tawasul.adapters.cognito import CognitoDirectory, CognitoGroups
 from tawasul.adapters.dynamodb import DynamoCaseRepository, DynamoCatalogue
+from tawasul.adapters.eventbridge import EventBridgeBus
 from tawasul.adapters.idempotency import PowertoolsIdempotency
+from tawasul.adapters.messaging import SesSnsSender
+from tawasul.adapters.notification_log import DynamoNotificationLog
+from tawasul.adapters.s3 import S3FileStore
+from tawasul.adapters.stepfunctions import StepFunctionsClocks
+from tawasul.adapters.survey_window import StepFunctionsSurveyWindow
+from tawasul.adapters.surveys import DynamoSurveyStore
 from tawasul.config import get_settings
+from tawasul.domain.attachments import AttachmentRules
+from tawasul.services.attachments import AttachmentValidator, CaseAttachments, Lifetimes
 from tawasul.services.cases import CitizenCases
 from tawasul.services.catalogue_admin import CatalogueAdministration
+from tawasul.services.clocks import ClockController, DeadlineTicks
 from tawasul.services.dispatch import Consumer
+from tawasul.services.events import SOURCE, EventsPublisher
+from tawasul.services.notifications import Notifications
 from tawasul.services.staff import StaffCases
+from tawasul.services.surveys import Surveys
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +60,44 @@ def idempotency() -> PowertoolsIdempotency:
 
 
 @lru_cache(maxsize=1)
+def attachment_rules() -> AttachmentRules:
+    settings = get_settings()
+    return AttachmentRules(
+        max_bytes=settings.attachment_max_bytes,
+        max_per_case=settings.attachment_max_per_case,
+        types={kind: frozenset(exts) for kind, exts in settings.attachment_types.items()},
+    )
+
+
+@lru_cache(maxsize=1)
+def attachments() -> DynamoAttachments:
+    return DynamoAttachments(get_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def file_store() -> S3FileStore:
+    return S3FileStore(get_settings().attachments_bucket)
+
+
+@lru_cache(maxsize=1)
+def case_attachments() -> CaseAttachments:
+    settings = get_settings()
+    lifetimes = Lifetimes(
+        upload_seconds=settings.attachment_upload_seconds,
+        download_seconds=settings.attachment_download_seconds,
+        grace_seconds=settings.attachment_grace_seconds,
+    )
+    return CaseAttachments(
+        citizen_cases(), staff_cases(), attachments(), file_store(), attachment_rules(), lifetimes
+    )
+
+
+@lru_cache(maxsize=1)
+def attachment_validator() -> AttachmentValidator:
+    return AttachmentValidator(case_repository(), attachments(), file_store(), attachment_rules())
+
+
+@lru_cache(maxsize=1)
 def catalogue_administration() -> CatalogueAdministration:
     settings = get_settings()
     return CatalogueAdministration(
@@ -53,6 +105,45 @@ def catalogue_administration() -> CatalogueAdministration:
     )
 
 
+@lru_cache(maxsize=1)
+def clock_controller() -> ClockController:
+    return ClockController(StepFunctionsClocks(get_settings().clock_state_machine_arn))
+
+
+@lru_cache(maxsize=1)
+def deadline_ticks() -> DeadlineTicks:
+    return DeadlineTicks(case_repository(), catalogue())
+
+
+@lru_cache(maxsize=1)
+def events_publisher() -> EventsPublisher:
+    return EventsPublisher(EventBridgeBus(get_settings().event_bus_name, SOURCE))
+
+
+@lru_cache(maxsize=1)
+def surveys() -> Surveys:
+    settings = get_settings()
+    return Surveys(
+        case_repository(),
+        DynamoSurveyStore(settings.table_name),
+        catalogue(),
+        StepFunctionsSurveyWindow(settings.survey_state_machine_arn),
+        window_days=settings.survey_window_days,
+    )
+
+
+@lru_cache(maxsize=1)
+def notifications() -> Notifications:
+    settings = get_settings()
+    return Notifications(
+        case_repository(),
+        catalogue(),
+        directory(),
+        SesSnsSender(settings.sender_email),
+        DynamoNotificationLog(settings.table_name),
+    )
+
+
 def stream_consumers() -> list[Consumer]:
     """What the dispatcher does with each committed change, in order."""
-    return []
+    return [clock_controller(), events_publisher()]
