@@ -11,8 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tawasul.adapters.aws import client
 from tawasul.adapters.dynamodb import (
+    TableAdapter,
     cancelled_by_condition,
     case_pk,
     dump,
@@ -66,17 +66,7 @@ def attachment_from_item(item: dict[str, Any]) -> Attachment:
     )
 
 
-class DynamoAttachments:
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self._table = table_name
-        self._client = dynamodb
-
-    @property
-    def db(self) -> Any:
-        if self._client is None:
-            self._client = client("dynamodb")
-        return self._client
-
+class DynamoAttachments(TableAdapter):
     def _key(self, reference: str, sk: str) -> dict[str, Any]:
         return {"PK": {"S": case_pk(reference)}, "SK": {"S": sk}}
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tawasul.adapters.aws import client
 from tawasul.adapters.dynamodb import (
+    TableAdapter,
     cancelled_by_condition,
     decode_cursor,
     dump,
@@ -64,17 +64,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class DynamoCatalogueAdmin:
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self._table = table_name
-        self._client = dynamodb
-
-    @property
-    def db(self) -> Any:
-        if self._client is None:
-            self._client = client("dynamodb")
-        return self._client
-
+class DynamoCatalogueAdmin(TableAdapter):
     def _put_audit(self, record: AuditRecord) -> dict[str, Any]:
         return {
             "Put": {

@@ -14,7 +14,9 @@ from tawasul.ports import StaffMember
 _SUB = re.compile(r"^[\w\-.:@]{1,128}$")
 
 
-class CognitoDirectory:
+class UserPool:
+    """The user pool, reached through the shared client (created on first use)."""
+
     def __init__(self, user_pool_id: str, cognito: Any | None = None) -> None:
         self._pool = user_pool_id
         self._client = cognito
@@ -25,6 +27,8 @@ class CognitoDirectory:
             self._client = client("cognito-idp")
         return self._client
 
+
+class CognitoDirectory(UserPool):
     def groups_of(self, user_id: str) -> frozenset[str] | None:
         if not self._pool or not _SUB.match(user_id):
             return None
@@ -85,18 +89,8 @@ def _member(user: dict[str, Any]) -> StaffMember:
     )
 
 
-class CognitoGroups:
+class CognitoGroups(UserPool):
     """Creates the entity groups (``agent:<id>``, ...) in the user pool."""
-
-    def __init__(self, user_pool_id: str, cognito: Any | None = None) -> None:
-        self._pool = user_pool_id
-        self._client = cognito
-
-    @property
-    def idp(self) -> Any:
-        if self._client is None:
-            self._client = client("cognito-idp")
-        return self._client
 
     def ensure_groups(self, names: list[str]) -> None:
         for name in names:

@@ -317,7 +317,9 @@ def timeline_put(table: str, case: Case, entry: TimelineEntry) -> dict[str, Any]
     }
 
 
-class DynamoCaseRepository:
+class TableAdapter:
+    """The single table, reached through the shared client (created on first use)."""
+
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self._table = table_name
         self._client = dynamodb
@@ -328,6 +330,8 @@ class DynamoCaseRepository:
             self._client = client("dynamodb")
         return self._client
 
+
+class DynamoCaseRepository(TableAdapter):
     def create(self, case: Case, entry: TimelineEntry) -> None:
         try:
             with translated_errors():
@@ -444,17 +448,10 @@ class DynamoCaseRepository:
         )
 
 
-class DynamoCatalogue:
+class DynamoCatalogue(TableAdapter):
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self._table = table_name
-        self._client = dynamodb
+        super().__init__(table_name, dynamodb)
         self._central: Entity | None = None
-
-    @property
-    def db(self) -> Any:
-        if self._client is None:
-            self._client = client("dynamodb")
-        return self._client
 
     def get(self, entity_id: str) -> Entity | None:
         with translated_errors():

@@ -8,8 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tawasul.adapters.aws import client
-from tawasul.adapters.dynamodb import case_pk, translated_errors
+from tawasul.adapters.dynamodb import TableAdapter, case_pk, translated_errors
 from tawasul.clock import iso
 
 MARKER_PREFIX = "NOTIFIED#"
@@ -21,17 +20,7 @@ KEEP_FOR = timedelta(days=400)
 _CLAIMABLE = "attribute_not_exists(PK) OR #state = :failed OR (#state = :sending AND #claimed < :stale)"
 
 
-class DynamoNotificationLog:
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self._table = table_name
-        self._client = dynamodb
-
-    @property
-    def db(self) -> Any:
-        if self._client is None:
-            self._client = client("dynamodb")
-        return self._client
-
+class DynamoNotificationLog(TableAdapter):
     def _key(self, reference: str, key: str) -> dict[str, Any]:
         return {"PK": {"S": case_pk(reference)}, "SK": {"S": f"{MARKER_PREFIX}{key}"}}
 

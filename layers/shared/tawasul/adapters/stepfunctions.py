@@ -11,8 +11,12 @@ from tawasul.adapters.aws import client
 from tawasul.adapters.dynamodb import translated_errors
 from tawasul.observability import logger
 
+_ALREADY_GONE = ("ExecutionDoesNotExist", "ValidationException")
 
-class StepFunctionsClocks:
+
+class StateMachine:
+    """One state machine, reached through the shared client (created on first use)."""
+
     def __init__(self, state_machine_arn: str, sfn: Any | None = None) -> None:
         self._machine = state_machine_arn
         self._client = sfn
@@ -23,19 +27,24 @@ class StepFunctionsClocks:
             self._client = client("stepfunctions")
         return self._client
 
-    def _execution_arn(self, name: str) -> str:
-        # arn:aws:states:<region>:<account>:stateMachine:<machine> → ...:execution:<machine>:<name>
-        return f"{self._machine.replace(':stateMachine:', ':execution:', 1)}:{name}"
-
-    def start(self, reference: str, cycle: int, warn_at: str, due_at: str) -> None:
-        name = f"{reference}-{cycle}"
-        payload = {"reference": reference, "cycle": cycle, "warn_at": warn_at, "due_at": due_at}
+    def start_once(self, name: str, payload: dict[str, Any]) -> None:
+        """Start the execution ``name``; a second start of the same name is harmless."""
         try:
             with translated_errors():
                 self.sfn.start_execution(stateMachineArn=self._machine, name=name, input=json.dumps(payload))
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
                 raise
+
+
+class StepFunctionsClocks(StateMachine):
+    def _execution_arn(self, name: str) -> str:
+        # arn:aws:states:<region>:<account>:stateMachine:<machine> → ...:execution:<machine>:<name>
+        return f"{self._machine.replace(':stateMachine:', ':execution:', 1)}:{name}"
+
+    def start(self, reference: str, cycle: int, warn_at: str, due_at: str) -> None:
+        payload = {"reference": reference, "cycle": cycle, "warn_at": warn_at, "due_at": due_at}
+        self.start_once(f"{reference}-{cycle}", payload)
         logger.info("clock started", extra={"reference": reference, "cycle": cycle})
 
     def stop(self, reference: str, cycle: int) -> None:

@@ -6,13 +6,9 @@ function with the task ``close_survey_window``."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from tawasul.adapters.aws import client
-from tawasul.adapters.dynamodb import translated_errors
+from tawasul.adapters.stepfunctions import StateMachine
 from tawasul.clock import iso
 from tawasul.domain.survey import WINDOW_CLOSE_TASK, Survey, window_name
 
@@ -26,25 +22,6 @@ def window_input(survey: Survey) -> dict[str, Any]:
     }
 
 
-class StepFunctionsSurveyWindow:
-    def __init__(self, state_machine_arn: str, sfn: Any | None = None) -> None:
-        self._machine = state_machine_arn
-        self._client = sfn
-
-    @property
-    def sfn(self) -> Any:
-        if self._client is None:
-            self._client = client("stepfunctions")
-        return self._client
-
+class StepFunctionsSurveyWindow(StateMachine):
     def start(self, survey: Survey) -> None:
-        try:
-            with translated_errors():
-                self.sfn.start_execution(
-                    stateMachineArn=self._machine,
-                    name=window_name(survey.reference, survey.round),
-                    input=json.dumps(window_input(survey)),
-                )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
-                raise
+        self.start_once(window_name(survey.reference, survey.round), window_input(survey))

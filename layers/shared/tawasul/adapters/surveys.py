@@ -11,8 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tawasul.adapters.aws import client
 from tawasul.adapters.dynamodb import (
+    TableAdapter,
     cancelled_by_condition,
     case_change_put,
     case_pk,
@@ -69,17 +69,7 @@ def survey_from_item(item: dict[str, Any]) -> Survey:
     )
 
 
-class DynamoSurveyStore:
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self._table = table_name
-        self._client = dynamodb
-
-    @property
-    def db(self) -> Any:
-        if self._client is None:
-            self._client = client("dynamodb")
-        return self._client
-
+class DynamoSurveyStore(TableAdapter):
     def get(self, reference: str) -> Survey | None:
         with translated_errors():
             found = self.db.get_item(
