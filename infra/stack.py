@@ -76,6 +76,15 @@ class TawasulStack(Stack):
             timeout_seconds=names.DISPATCHER_TIMEOUT_SECONDS,
             description="Tawasul dispatcher: table stream to EventBridge events and SLA clocks",
         )
+        self.auth.use_token_trigger(
+            self.functions.add(
+                names.TOKENS,
+                shared_environment=False,
+                memory_mb=names.TOKENS_MEMORY_MB,
+                timeout_seconds=names.TOKENS_TIMEOUT_SECONDS,
+                description="Tawasul tokens: Cognito pre-token trigger, federated citizens join `citizen`",
+            )
+        )
         self.stream = Stream(self, "Stream", table=data.table, dispatcher=self.functions[names.DISPATCHER])
         deadline = self.functions.add(
             names.DEADLINE,

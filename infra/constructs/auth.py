@@ -12,6 +12,7 @@ from typing import Any
 from aws_cdk import Duration, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import names
@@ -47,6 +48,11 @@ class Auth(Construct):
                 require_symbols=True,
                 temp_password_validity=Duration.days(3),
             ),
+            custom_attributes={
+                # The citizen's national id as the national identity provider vouches for it: cases
+                # taken at a call centre or counter for that id are the citizen's when they sign in.
+                names.NATIONAL_ID_ATTRIBUTE: cognito.StringAttribute(min_len=5, max_len=20, mutable=True),
+            },
             mfa=cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             feature_plan=cognito.FeaturePlan.ESSENTIALS,
@@ -91,7 +97,15 @@ class Auth(Construct):
                 client_secret=SecretValue.secrets_manager(
                     str(national_idp.get("clientSecretParameter") or DEFAULT_IDP_SECRET_NAME)
                 ).unsafe_unwrap(),
-                scopes=["openid"],
+                scopes=["openid", "email"],
+                attribute_mapping=cognito.AttributeMapping(
+                    email=cognito.ProviderAttribute.other("email"),
+                    custom={
+                        f"custom:{names.NATIONAL_ID_ATTRIBUTE}": cognito.ProviderAttribute.other(
+                            str(national_idp.get("nationalIdClaim") or names.NATIONAL_ID_ATTRIBUTE)
+                        )
+                    },
+                ),
             )
             providers.append(cognito.UserPoolClientIdentityProvider.custom(names.NATIONAL_IDP_NAME))
 
@@ -114,6 +128,11 @@ class Auth(Construct):
         )
         if self.national_idp is not None:
             self.user_pool_client.node.add_dependency(self.national_idp)
+
+    def use_token_trigger(self, function: lambda_.IFunction) -> None:
+        """Before Cognito issues a token: citizens who come from the national identity provider
+        get the `citizen` group (functions/tokens)."""
+        self.user_pool.add_trigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION, function)
 
     def grant_group_admin(self, grantee: iam.IGrantable) -> None:
         """Create the staff groups of a new entity (agent:<id>, supervisor:<id>, head:<id>)."""

@@ -33,6 +33,9 @@ class Functions(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, environment: Mapping[str, str]) -> None:
         super().__init__(scope, construct_id)
         self._environment = dict(environment)
+        self._observability = {
+            k: v for k, v in environment.items() if k in (names.ENV_METRICS_NAMESPACE, names.ENV_LOG_LEVEL)
+        }
         self.functions: dict[str, lambda_.Function] = {}
         if not names.LAYER_DIR.is_dir():
             raise FileNotFoundError(f"{names.LAYER_DIR} is missing: run `make build` first")
@@ -53,8 +56,12 @@ class Functions(Construct):
         memory_mb: int = names.API_MEMORY_MB,
         timeout_seconds: int = names.API_TIMEOUT_SECONDS,
         description: str | None = None,
+        shared_environment: bool = True,
     ) -> lambda_.Function:
-        """Create the function `functions/<name>` and give it exactly `grants`."""
+        """Create the function `functions/<name>` and give it exactly `grants`.
+
+        `shared_environment=False` gives it only the observability settings: for a function the
+        shared resources depend on (a Cognito trigger cannot know the pool's id: a cycle)."""
         code_dir = names.FUNCTIONS_DIR / name
         if not code_dir.is_dir():
             raise FileNotFoundError(f"{code_dir} is missing: every function is a folder under functions/")
@@ -82,7 +89,10 @@ class Functions(Construct):
             layers=[self.layer],
             memory_size=memory_mb,
             timeout=Duration.seconds(timeout_seconds),
-            environment={**self._environment, names.ENV_SERVICE_NAME: f"{names.SERVICE_PREFIX}{name}"},
+            environment={
+                **(self._environment if shared_environment else self._observability),
+                names.ENV_SERVICE_NAME: f"{names.SERVICE_PREFIX}{name}",
+            },
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             log_group=log_group,

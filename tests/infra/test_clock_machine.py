@@ -75,9 +75,19 @@ def clocked(definition: str):
             ]
             yield sfn, arn, script, now, offset
             for running in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
-                sfn.stop_execution(executionArn=running["executionArn"])
+                _stop(sfn, running["executionArn"])
         finally:
             stepfunctions.uninstall()
+
+
+def _stop(sfn: Any, execution: str) -> None:
+    """Stop an execution; moto refuses while the execution's worker is still starting up."""
+    for _ in range(50):
+        try:
+            sfn.stop_execution(executionArn=execution)
+            return
+        except AttributeError:  # moto: the worker thread has not been created yet
+            time.sleep(0.05)
 
 
 def _start(sfn: Any, arn: str, name: str, warn: datetime, due: datetime) -> str:

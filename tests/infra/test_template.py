@@ -110,6 +110,7 @@ def test_functions_are_the_expected_ones(resources: Resources, functions: Functi
         names.SURVEY,
         names.NOTIFY,
         names.ATTACHMENTS,
+        names.TOKENS,
     }
     # ... and the only other function is CDK's BucketDeployment handler (web app, deploy time only)
     framework = [
@@ -513,5 +514,27 @@ def test_bucket_grants_are_per_function_and_per_prefix(resources: Resources, fun
 
 def test_every_function_knows_the_bucket(resources: Resources, functions: Functions) -> None:
     _, _, bucket_id = _buckets(resources)
-    for _, function in functions.values():
+    for _, function in _sharing(functions):
         assert function["Properties"]["Environment"]["Variables"]["ATTACHMENTS_BUCKET"] == {"Ref": bucket_id}
+
+
+def _sharing(functions: Functions) -> list[tuple[str, dict[str, Any]]]:
+    """The functions with the shared environment (all but the Cognito trigger, which the pool
+    depends on and so cannot know the pool's id)."""
+    return [f for name, f in functions.items() if name != names.TOKENS]
+
+
+def test_the_token_trigger_is_wired_and_knows_nothing_else(
+    resources: Resources, functions: Functions
+) -> None:
+    (pool,) = _of_type(resources, "AWS::Cognito::UserPool").values()
+    trigger = pool["Properties"]["LambdaConfig"]["PreTokenGeneration"]
+    assert trigger == {"Fn::GetAtt": [functions[names.TOKENS][0], "Arn"]}
+    env = functions[names.TOKENS][1]["Properties"]["Environment"]["Variables"]
+    assert "TABLE_NAME" not in env and "USER_POOL_ID" not in env
+    assert not [
+        a
+        for a in _actions(_policy_statements(resources, functions[names.TOKENS][1]))
+        if ":" in a and not a.startswith(("logs:", "xray:"))
+    ]
+    assert pool["Properties"]["Schema"][0]["Name"] == "national_id"

@@ -24,3 +24,31 @@ def test_entity_roles() -> None:
     caller = Caller("u1", frozenset({"agent:moh", "head:moe", "citizen", "weird:"}))
     assert caller.entity_roles() == {"moh": {Role.AGENT}, "moe": {Role.HEAD}}
     assert caller.is_citizen and not caller.is_oversight
+
+
+def test_federated_users_without_groups_are_citizens() -> None:
+    from tawasul.domain.access import groups_at_sign_in
+
+    assert groups_at_sign_in([], federated=True) == ["citizen"]
+    assert groups_at_sign_in(["agent:moh"], federated=True) is None
+    assert groups_at_sign_in([], federated=False) is None
+
+
+def test_token_trigger_puts_federated_citizens_in_the_citizen_group() -> None:
+    from tests.apigw import LambdaContext
+    from tests.integration.conftest import load_handler
+
+    trigger = load_handler("tokens").lambda_handler
+    event = {
+        "triggerSource": "TokenGeneration_HostedAuth",
+        "request": {
+            "userAttributes": {"sub": "u1", "identities": '[{"providerName":"NationalID"}]'},
+            "groupConfiguration": {"groupsToOverride": []},
+        },
+        "response": {},
+    }
+    answered = trigger(event, LambdaContext())
+    assert answered["response"]["claimsOverrideDetails"]["groupOverrideDetails"]["groupsToOverride"] == ["citizen"]
+    staff = {**event, "request": {**event["request"], "groupConfiguration": {"groupsToOverride": ["agent:moh"]}}}
+    staff["response"] = {}
+    assert trigger(staff, LambdaContext())["response"] == {}

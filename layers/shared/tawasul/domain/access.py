@@ -90,3 +90,13 @@ def permissions_for(caller: Caller, entity_id: str, joined: bool, central_id: st
 
 def is_staff(caller: Caller) -> bool:
     return caller.is_oversight or bool(caller.entity_roles())
+
+
+def groups_at_sign_in(groups: list[str], federated: bool) -> list[str] | None:
+    """The groups a token should carry, or None to keep Cognito's.
+
+    Whoever signs in through the national identity provider and belongs to no group is a citizen
+    (staff accounts are created by administrators, in their entity's groups)."""
+    if federated and not groups:
+        return [Role.CITIZEN.value]
+    return None
