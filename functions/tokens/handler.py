@@ -14,7 +14,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = event.get("request") or {}
     attributes = request.get("userAttributes") or {}
     current = list((request.get("groupConfiguration") or {}).get("groupsToOverride") or [])
-    federated = bool(attributes.get("identities")) or attributes.get("cognito:user_status") == "EXTERNAL_PROVIDER"
+    federated = (
+        bool(attributes.get("identities")) or attributes.get("cognito:user_status") == "EXTERNAL_PROVIDER"
+    )
     groups = groups_at_sign_in(current, federated)
     if groups is not None:
         event.setdefault("response", {})["claimsOverrideDetails"] = {

@@ -59,8 +59,10 @@ def _staff_view(agent, reference: str) -> Callable[[], dict[str, Any]]:
     return lambda: agent.get_json(f"/v1/staff/cases/{reference}")
 
 
-def test_unanswered_case_climbs_the_ladder(client, clock, people) -> None:
+def test_unanswered_case_climbs_the_ladder(client, clock, people, token) -> None:
     citizen, agent = people
+    supervisor = f"s-{time.monotonic_ns()}"
+    token(supervisor, ["supervisor:moh"], email=f"{supervisor}@moh.example")  # joins the directory
     created = citizen.post_json("/v1/cases", _case(), expected=201)
     reference = created["reference"]
     client.drain()
@@ -78,6 +80,11 @@ def test_unanswered_case_climbs_the_ladder(client, clock, people) -> None:
     assert entry["data"]["role"] == "supervisor"
     mine = citizen.get_json(f"/v1/cases/{reference}")
     assert any(e["event"] == "CaseEscalated" for e in mine["timeline"])  # the citizen sees it was escalated
+    # and the entity's supervisors are told, in the case's language
+    client.drain(timeout=60)
+    told = [m for m in client.outbox() if m.get("reference") == reference and m["template"] == "escalation"]
+    assert f"{supervisor}@moh.example" in {m["recipient"] for m in told}
+    assert all(m["language"] == "en" for m in told)
 
     # And a further move past the next due time climbs to the head of the entity
     clock.set(escalated["due_at"])

@@ -47,8 +47,8 @@ def test_token_trigger_puts_federated_citizens_in_the_citizen_group() -> None:
         },
         "response": {},
     }
-    answered = trigger(event, LambdaContext())
-    assert answered["response"]["claimsOverrideDetails"]["groupOverrideDetails"]["groupsToOverride"] == ["citizen"]
-    staff = {**event, "request": {**event["request"], "groupConfiguration": {"groupsToOverride": ["agent:moh"]}}}
-    staff["response"] = {}
+    answered = trigger(event, LambdaContext())["response"]["claimsOverrideDetails"]
+    assert answered["groupOverrideDetails"]["groupsToOverride"] == ["citizen"]
+    staff_groups = {"groupConfiguration": {"groupsToOverride": ["agent:moh"]}}
+    staff = {**event, "request": {**event["request"], **staff_groups}, "response": {}}
     assert trigger(staff, LambdaContext())["response"] == {}
