@@ -22,6 +22,7 @@ from tawasul.domain.case import (
     TimelineEntry,
     Visibility,
 )
+from tawasul.domain.catalogue import EntityProfile
 from tawasul.domain.lifecycle import OPEN_FOR_MESSAGES, Action, Status, next_status
 from tawasul.domain.reference import new_reference, parse_reference
 from tawasul.domain.sla import first_deadline, resumed_deadline
@@ -51,6 +52,56 @@ def new_event_id(at: datetime) -> str:
     return f"{clock.iso_micro(at)}#{secrets.token_hex(4)}"
 
 
+def open_case(
+    cases: CaseRepository,
+    profile: EntityProfile,
+    new: NewCase,
+    *,
+    citizen_id: str,
+    contact: Contact | None,
+    actor: tuple[ActorRole, str],
+    references: Callable[[], str] = new_reference,
+) -> CaseRecord:
+    """Store a new case with its first timeline item and the first level's deadline. A fresh
+    random reference that happens to exist already (about 1 in 10^15) is simply drawn again."""
+    now = clock.now()
+    warn, due = first_deadline(profile, new.type, now)
+    role, actor_id = actor
+    for _attempt in range(3):
+        case = Case(
+            reference=references(),
+            type=new.type,
+            entity_id=profile.entity.id,
+            subject=new.subject,
+            description=new.description,
+            language=new.language,
+            channel=new.channel,
+            status=Status.SUBMITTED,
+            citizen_id=citizen_id,
+            created_at=now,
+            updated_at=now,
+            due_at=due,
+            warn_at=warn,
+            contact=contact,
+        )
+        entry = TimelineEntry(
+            event_id=new_event_id(now),
+            kind=EventKind.SUBMITTED.value,
+            at=now,
+            actor_role=role,
+            actor_id=actor_id,
+            visibility=Visibility.PUBLIC,
+            status_to=Status.SUBMITTED,
+            data={"channel": new.channel.value},
+        )
+        try:
+            cases.create(case, entry)
+        except ReferenceTaken:
+            continue
+        return CaseRecord(case=case, timeline=(entry,))
+    raise RuntimeError("could not allocate a free reference")
+
+
 class CitizenCases:
     def __init__(
         self,
@@ -70,41 +121,15 @@ class CitizenCases:
         profile = self._catalogue.profile(new.entity_id)
         if profile is None:
             raise UnknownEntity()
-        entity = profile.entity
-        now = clock.now()
-        warn, due = first_deadline(profile, new.type, now)
-        for _attempt in range(3):
-            case = Case(
-                reference=self._references(),
-                type=new.type,
-                entity_id=entity.id,
-                subject=new.subject,
-                description=new.description,
-                language=new.language,
-                channel=new.channel,
-                status=Status.SUBMITTED,
-                citizen_id=caller.citizen_id,
-                created_at=now,
-                updated_at=now,
-                due_at=due,
-                warn_at=warn,
-                contact=contact,
-            )
-            entry = TimelineEntry(
-                event_id=new_event_id(now),
-                kind=EventKind.SUBMITTED.value,
-                at=now,
-                actor_role=ActorRole.CITIZEN,
-                actor_id=caller.sub,
-                visibility=Visibility.PUBLIC,
-                status_to=Status.SUBMITTED,
-            )
-            try:
-                self._cases.create(case, entry)
-            except ReferenceTaken:
-                continue
-            return CaseRecord(case=case, timeline=(entry,))
-        raise RuntimeError("could not allocate a free reference")
+        return open_case(
+            self._cases,
+            profile,
+            new,
+            citizen_id=caller.citizen_id,
+            contact=contact,
+            actor=(ActorRole.CITIZEN, caller.sub),
+            references=self._references,
+        )
 
     def add_message(self, caller: Caller, reference: str, text: str) -> CaseRecord:
         record = self.get_mine(caller, reference)

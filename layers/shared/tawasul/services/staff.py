@@ -29,18 +29,17 @@ from tawasul.domain.case import (
 )
 from tawasul.domain.catalogue import Entity, EntityProfile
 from tawasul.domain.lifecycle import Action, Status, next_status
-from tawasul.domain.reference import new_reference, parse_reference
+from tawasul.domain.reference import parse_reference
 from tawasul.domain.sla import first_deadline
 from tawasul.errors import (
     CaseNotFound,
     IllegalTransition,
     NotAllowed,
-    ReferenceTaken,
     UnknownEntity,
     ValidationFailed,
 )
 from tawasul.ports import CaseRepository, Catalogue, Directory, Page
-from tawasul.services.cases import NewCase, new_event_id
+from tawasul.services.cases import NewCase, new_event_id, open_case
 
 _NATIONAL_ID = re.compile(r"^[0-9A-Za-z]{5,20}$")
 STAFF_CHANNELS = frozenset({Channel.CALL_CENTRE, Channel.WALK_IN})
@@ -299,41 +298,14 @@ class StaffCases:
         central = self._catalogue.central()
         allowed = self._perms(caller, profile.entity, central) | self._perms(caller, central, central)
         self._require(allowed, Permission.WORK)
-        now = clock.now()
-        warn, due = first_deadline(profile, new.type, now)
-        for _attempt in range(3):
-            case = Case(
-                reference=new_reference(),
-                type=new.type,
-                entity_id=profile.entity.id,
-                subject=new.subject,
-                description=new.description,
-                language=new.language,
-                channel=new.channel,
-                status=Status.SUBMITTED,
-                citizen_id=citizen_id_for(intake.national_id),
-                created_at=now,
-                updated_at=now,
-                due_at=due,
-                warn_at=warn,
-                contact=intake.contact,
-            )
-            entry = TimelineEntry(
-                event_id=new_event_id(now),
-                kind=EventKind.SUBMITTED.value,
-                at=now,
-                actor_role=ActorRole.STAFF,
-                actor_id=caller.sub,
-                visibility=Visibility.PUBLIC,
-                status_to=Status.SUBMITTED,
-                data={"channel": new.channel.value},
-            )
-            try:
-                self._cases.create(case, entry)
-            except ReferenceTaken:
-                continue
-            return CaseRecord(case=case, timeline=(entry,))
-        raise RuntimeError("could not allocate a free reference")
+        return open_case(
+            self._cases,
+            profile,
+            new,
+            citizen_id=citizen_id_for(intake.national_id),
+            contact=intake.contact,
+            actor=(ActorRole.STAFF, caller.sub),
+        )
 
     # --- helpers -------------------------------------------------------------------------
     def _entity(self, entity_id: str, missing: type[Exception]) -> Entity:
