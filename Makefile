@@ -16,7 +16,7 @@ export JSII_RUNTIME_PACKAGE_CACHE_ROOT ?= $(HOME)/.cache/aws/jsii
 export PYTHONDONTWRITEBYTECODE := 1
 
 LAYER_SOURCES := $(shell find layers/shared -type f -not -path '*/__pycache__/*' 2>/dev/null)
-INFRA_SOURCES := $(shell find infra functions -type f -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null) cdk.json
+INFRA_SOURCES := $(shell find infra functions -type f -name "*.py" -not -path "*/__pycache__/*" 2>/dev/null) $(shell find web -type f 2>/dev/null) cdk.json
 
 .PHONY: venv build synth run test test-fast lint format bench deploy openapi clean
 
