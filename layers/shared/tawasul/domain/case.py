@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from tawasul.clock import iso_micro
 from tawasul.domain.lifecycle import Status
 
 
@@ -155,3 +158,13 @@ class CaseRecord:
 
     def public_timeline(self) -> tuple[TimelineEntry, ...]:
         return tuple(e for e in self.timeline if e.visibility is Visibility.PUBLIC)
+
+
+def new_event_id(at: datetime) -> str:
+    """Time-ordered within a case, unique: ``<iso micro>#<8 hex>``."""
+    return f"{iso_micro(at)}#{secrets.token_hex(4)}"
+
+
+def timeline_entry(kind: EventKind, at: datetime, **fields: Any) -> TimelineEntry:
+    """A new timeline item of ``kind`` at ``at`` (its id derived from the time)."""
+    return TimelineEntry(event_id=new_event_id(at), kind=kind.value, at=at, **fields)

@@ -23,7 +23,7 @@ from tawasul.domain.attachments import (
     parse_incoming_key,
     quarantine_key,
 )
-from tawasul.domain.case import ActorRole, CaseRecord, EventKind, TimelineEntry, Visibility
+from tawasul.domain.case import ActorRole, CaseRecord, EventKind, TimelineEntry, Visibility, timeline_entry
 from tawasul.domain.files import UnreadableFile, strip_location
 from tawasul.domain.lifecycle import FINAL, OPEN_FOR_MESSAGES
 from tawasul.errors import (
@@ -34,7 +34,7 @@ from tawasul.errors import (
     TooManyAttachments,
 )
 from tawasul.ports import Attachments, CaseRepository, FileStore, UploadForm
-from tawasul.services.cases import CitizenCases, new_event_id
+from tawasul.services.cases import CitizenCases
 from tawasul.services.staff import StaffCases
 
 
@@ -265,20 +265,18 @@ def _entry(attachment: Attachment, now: datetime) -> TimelineEntry:
     (the citizen is told why; a refused staff upload stays internal)."""
     data = {"attachment_id": attachment.attachment_id, "filename": attachment.filename}
     if attachment.status is AttachmentStatus.AVAILABLE:
-        return TimelineEntry(
-            event_id=new_event_id(now),
-            kind=EventKind.ATTACHMENT_ADDED.value,
-            at=now,
+        return timeline_entry(
+            EventKind.ATTACHMENT_ADDED,
+            now,
             actor_role=attachment.uploader_role,
             actor_id=attachment.uploaded_by,
             visibility=Visibility.PUBLIC,
             data={**data, "content_type": attachment.content_type, "size": str(attachment.size)},
         )
     citizen_upload = attachment.uploader_role is ActorRole.CITIZEN
-    return TimelineEntry(
-        event_id=new_event_id(now),
-        kind=EventKind.ATTACHMENT_QUARANTINED.value,
-        at=now,
+    return timeline_entry(
+        EventKind.ATTACHMENT_QUARANTINED,
+        now,
         actor_role=ActorRole.SYSTEM,
         visibility=Visibility.PUBLIC if citizen_upload else Visibility.INTERNAL,
         data={**data, "reason_code": (attachment.reason or QuarantineReason.TYPE_MISMATCH).value},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,8 +18,8 @@ from tawasul.domain.case import (
     Contact,
     EventKind,
     Language,
-    TimelineEntry,
     Visibility,
+    timeline_entry,
 )
 from tawasul.domain.catalogue import EntityProfile
 from tawasul.domain.lifecycle import OPEN_FOR_MESSAGES, Action, Status, next_status
@@ -45,11 +44,6 @@ class NewCase:
     description: str
     language: Language
     channel: Channel
-
-
-def new_event_id(at: datetime) -> str:
-    """Time-ordered within a case, unique: ``<iso micro>#<8 hex>``."""
-    return f"{clock.iso_micro(at)}#{secrets.token_hex(4)}"
 
 
 def open_case(
@@ -84,10 +78,9 @@ def open_case(
             warn_at=warn,
             contact=contact,
         )
-        entry = TimelineEntry(
-            event_id=new_event_id(now),
-            kind=EventKind.SUBMITTED.value,
-            at=now,
+        entry = timeline_entry(
+            EventKind.SUBMITTED,
+            now,
             actor_role=role,
             actor_id=actor_id,
             visibility=Visibility.PUBLIC,
@@ -143,10 +136,9 @@ class CitizenCases:
         else:
             after, kind = case.evolve(updated_at=now), EventKind.MESSAGE_ADDED
         status = after.status
-        entry = TimelineEntry(
-            event_id=new_event_id(now),
-            kind=kind.value,
-            at=now,
+        entry = timeline_entry(
+            kind,
+            now,
             actor_role=ActorRole.CITIZEN,
             actor_id=caller.sub,
             visibility=Visibility.PUBLIC,
@@ -179,10 +171,9 @@ class CitizenCases:
         status = next_status(case.status, Action.WITHDRAW)
         now = clock.now()
         after = case.evolve(status=status, updated_at=now)
-        entry = TimelineEntry(
-            event_id=new_event_id(now),
-            kind=EventKind.WITHDRAWN.value,
-            at=now,
+        entry = timeline_entry(
+            EventKind.WITHDRAWN,
+            now,
             actor_role=ActorRole.CITIZEN,
             actor_id=caller.sub,
             visibility=Visibility.PUBLIC,

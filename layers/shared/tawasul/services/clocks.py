@@ -10,10 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from tawasul import clock
-from tawasul.domain.case import ActorRole, Case, EventKind, SlaState, TimelineEntry, Visibility
+from tawasul.domain.case import (
+    ActorRole,
+    Case,
+    EventKind,
+    SlaState,
+    TimelineEntry,
+    Visibility,
+    timeline_entry,
+)
 from tawasul.domain.sla import CLOCKED_STATUSES, LEVELS, TOP_LEVEL, level_deadline
 from tawasul.ports import CaseRepository, Catalogue, Clocks
-from tawasul.services.cases import new_event_id
 from tawasul.services.dispatch import ItemChange
 
 WARN, DUE = "warn", "due"
@@ -121,10 +128,9 @@ class DeadlineTicks:
 
 
 def _system_entry(now: Any, kind: EventKind, visibility: Visibility, data: dict[str, str]) -> TimelineEntry:
-    return TimelineEntry(
-        event_id=new_event_id(now),
-        kind=kind.value,
-        at=now,
+    return timeline_entry(
+        kind,
+        now,
         actor_role=ActorRole.SYSTEM,
         visibility=visibility,
         data=data,

@@ -24,8 +24,8 @@ from tawasul.domain.case import (
     RejectReason,
     SlaState,
     SuggestionOutcome,
-    TimelineEntry,
     Visibility,
+    timeline_entry,
 )
 from tawasul.domain.catalogue import Entity, EntityProfile
 from tawasul.domain.lifecycle import Action, Status, next_status
@@ -39,7 +39,7 @@ from tawasul.errors import (
     ValidationFailed,
 )
 from tawasul.ports import CaseRepository, Catalogue, Directory, Page
-from tawasul.services.cases import NewCase, new_event_id, open_case
+from tawasul.services.cases import NewCase, open_case
 
 _NATIONAL_ID = re.compile(r"^[0-9A-Za-z]{5,20}$")
 STAFF_CHANNELS = frozenset({Channel.CALL_CENTRE, Channel.WALK_IN})
@@ -375,10 +375,9 @@ class StaffCases:
         data: dict[str, str] | None = None,
     ) -> CaseRecord:
         before = record.case
-        entry = TimelineEntry(
-            event_id=new_event_id(after.updated_at),
-            kind=kind.value,
-            at=after.updated_at,
+        entry = timeline_entry(
+            kind,
+            after.updated_at,
             actor_role=ActorRole.STAFF,
             actor_id=caller.sub,
             visibility=visibility,

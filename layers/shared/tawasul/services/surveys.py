@@ -11,7 +11,16 @@ from datetime import datetime
 
 from tawasul import clock
 from tawasul.domain.access import Caller
-from tawasul.domain.case import ActorRole, Case, CaseRecord, EventKind, SlaState, TimelineEntry, Visibility
+from tawasul.domain.case import (
+    ActorRole,
+    Case,
+    CaseRecord,
+    EventKind,
+    SlaState,
+    TimelineEntry,
+    Visibility,
+    timeline_entry,
+)
 from tawasul.domain.lifecycle import Action, Status, next_status
 from tawasul.domain.sla import first_deadline
 from tawasul.domain.survey import (
@@ -30,7 +39,7 @@ from tawasul.errors import (
 )
 from tawasul.observability import logger
 from tawasul.ports import CaseRepository, Catalogue, SurveyStore, SurveyWindow
-from tawasul.services.cases import CitizenCases, new_event_id
+from tawasul.services.cases import CitizenCases
 
 
 @dataclass(frozen=True)
@@ -91,10 +100,9 @@ class Surveys:
 
     @staticmethod
     def _opened_entry(survey: Survey) -> TimelineEntry:
-        return TimelineEntry(
-            event_id=new_event_id(survey.opens_at),
-            kind=EventKind.SURVEY_OPENED.value,
-            at=survey.opens_at,
+        return timeline_entry(
+            EventKind.SURVEY_OPENED,
+            survey.opens_at,
             actor_role=ActorRole.SYSTEM,
             visibility=Visibility.PUBLIC,
             data={"round": str(survey.round), "closes_at": clock.iso(survey.closes_at)},
@@ -115,10 +123,9 @@ class Surveys:
         if case.status is not Status.RESPONDED:
             return True
         status = next_status(case.status, Action.CLOSE)
-        entry = TimelineEntry(
-            event_id=new_event_id(now),
-            kind=EventKind.CLOSED.value,
-            at=now,
+        entry = timeline_entry(
+            EventKind.CLOSED,
+            now,
             actor_role=ActorRole.SYSTEM,
             visibility=Visibility.PUBLIC,
             status_from=case.status,
@@ -140,10 +147,9 @@ class Surveys:
         now = clock.now()
         _require_answerable(survey, now)
         answered = survey.answered(answer, now)
-        entry = TimelineEntry(
-            event_id=new_event_id(now),
-            kind=EventKind.SURVEY_ANSWERED.value,
-            at=now,
+        entry = timeline_entry(
+            EventKind.SURVEY_ANSWERED,
+            now,
             actor_role=ActorRole.CITIZEN,
             actor_id=caller.sub,
             visibility=Visibility.PUBLIC,
@@ -175,10 +181,9 @@ class Surveys:
         if not survey.window_open(now):
             raise SurveyClosed()
         after = self._reopened(case, now)
-        entry = TimelineEntry(
-            event_id=new_event_id(now),
-            kind=EventKind.REOPENED.value,
-            at=now,
+        entry = timeline_entry(
+            EventKind.REOPENED,
+            now,
             actor_role=ActorRole.CITIZEN,
             actor_id=caller.sub,
             visibility=Visibility.PUBLIC,
