@@ -71,10 +71,6 @@ def next_status(current: Status, action: Action) -> Status:
         ) from None
 
 
-def allowed_actions(current: Status) -> frozenset[Action]:
-    return frozenset(a for (s, a) in TRANSITIONS if s == current)
-
-
 _PAST = {
     A.START: "started",
     A.ASSIGN: "assigned",

@@ -23,11 +23,7 @@ from tawasul.domain.sla import CLOCKED_STATUSES, LEVELS, TOP_LEVEL, level_deadli
 from tawasul.ports import CaseRepository, Catalogue, Clocks
 from tawasul.services.dispatch import ItemChange
 
-WARN, DUE = "warn", "due"
-
-
-def execution_name(reference: str, cycle: int) -> str:
-    return f"{reference}-{cycle}"
+WARN = "warn"  # the other phase, "due", escalates
 
 
 class ClockController:
