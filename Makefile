@@ -49,8 +49,9 @@ $(TEMPLATE): .build/layer/.stamp $(INFRA_SOURCES)
 run: $(TEMPLATE)
 	PORT=$(PORT) $(PYTHON) -m local
 
-## test: unit, integration (moto), infra (template + cdk-nag) and e2e (local runtime)
-test: $(TEMPLATE)
+## test: the one gate — lint (ruff, mypy over code, tests and fakes), then unit, integration (moto),
+## infra (template + cdk-nag) and e2e (local runtime)
+test: $(TEMPLATE) lint
 	$(PYTHON) -m pytest
 
 test-fast: venv
@@ -59,7 +60,7 @@ test-fast: venv
 lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy layers/shared/tawasul functions infra local
+	$(BIN)/mypy layers/shared/tawasul functions infra local tests
 
 format: venv
 	$(BIN)/ruff format .

@@ -1,7 +1,8 @@
 """`python -m local`: start the local runtime and serve until SIGINT/SIGTERM.
 
 Environment: PORT (default 8080), TEMPLATE (default cdk.out/Tawasul.template.json),
-LOCAL_LOG_LEVEL (default INFO).
+LOCAL_LOG_LEVEL (default INFO), LOCAL_START_CLOCK (an ISO-8601 instant the runtime's clock starts
+at, e.g. a Friday evening before a holiday; default: real time).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 import warnings
 from types import FrameType
 
+from local.clock import isoformat, parse_instant
 from local.lambdas import FunctionError
 from local.provision import ProvisioningError
 from local.runtime import DEFAULT_TEMPLATE, Runtime
@@ -30,6 +32,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--template", default=os.environ.get("TEMPLATE", DEFAULT_TEMPLATE))
     parser.add_argument("--log-level", default=os.environ.get("LOCAL_LOG_LEVEL", "INFO"))
+    parser.add_argument(
+        "--start-clock",
+        default=os.environ.get("LOCAL_START_CLOCK") or None,
+        help="ISO-8601 instant the runtime's clock starts at (default: real time)",
+    )
     return parser.parse_args(argv)
 
 
@@ -87,6 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
 
     runtime = Runtime(args.template, port=args.port, host=args.host)
+    if args.start_clock:
+        try:
+            started_at = runtime.clock.start_at(parse_instant(args.start_clock))
+        except ValueError:
+            print(f"[local] cannot start: LOCAL_START_CLOCK={args.start_clock!r} is no ISO-8601 instant")
+            return 2
+        print(f"[local] the clock starts at {isoformat(started_at)}", file=sys.stderr, flush=True)
     try:
         runtime.start()
     except (ProvisioningError, TemplateError, FunctionError) as exc:

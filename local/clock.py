@@ -18,6 +18,7 @@ Listener = Callable[[float, float], None]
 class LocalClock:
     def __init__(self) -> None:
         self._offset = 0.0
+        self._base = 0.0  # where reset() goes back to: the start instant's offset, if one was set
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
 
@@ -49,8 +50,18 @@ class LocalClock:
         self._set_offset(target)
         return self.now()
 
+    def start_at(self, when: datetime) -> datetime:
+        """Start the world at `when` (e.g. a Friday evening before a holiday): the clock runs on
+        from there, and `reset()` comes back to it rather than to real time."""
+        now = self.set_now(when)
+        with self._lock:
+            self._base = self._offset
+        return now
+
     def reset(self) -> datetime:
-        self._set_offset(0.0)
+        with self._lock:
+            base = self._base
+        self._set_offset(base)
         return self.now()
 
     def subscribe(self, listener: Listener) -> None:

@@ -167,6 +167,7 @@ class Runtime:
         self._start_moto()
         dynamodb.install()
         stepfunctions.install(self.invoke, self.clock.now)
+        stepfunctions.ACTIVITY.reset()
         self.identity = LocalIdentityProvider(
             issuer=f"https://cognito-idp.{self.region}.amazonaws.com/{self.region}_local",
             audience="local",
@@ -370,14 +371,20 @@ class Runtime:
             time.sleep(0.02)
 
     def _quiet_since(self, instant: float) -> bool:
-        if self.async_invoker.pending:
+        if self.async_invoker.pending or stepfunctions.ACTIVITY.pending(self.clock.now()):
             return False
-        return self.streams.quiet_since(max(instant, self.async_invoker.last_activity))
+        latest = max(instant, self.async_invoker.last_activity, stepfunctions.ACTIVITY.last_activity)
+        return self.streams.quiet_since(latest)
 
     @property
     def pending(self) -> int:
-        """Work not yet done: stream records fetched but not handled, asynchronous invocations."""
-        return self.streams.pending + self.async_invoker.pending
+        """Work not yet done: stream records fetched but not handled, asynchronous invocations,
+        state machine tasks running and Waits whose time has come."""
+        return (
+            self.streams.pending
+            + self.async_invoker.pending
+            + stepfunctions.ACTIVITY.pending(self.clock.now())
+        )
 
     # -- the local directory and tokens
     def register_user(self, sub: str, groups: list[str], email: str | None = None) -> dict[str, Any]:

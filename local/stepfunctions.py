@@ -7,6 +7,10 @@ Three adjustments to moto, in process, and nothing in the handlers:
 - Wait states follow the runtime's clock, which `POST /local/clock` moves: a wait re-reads the
   clock every fraction of a second, so a deadline fires within a second of the clock passing it,
   forwards or backwards, without re-timing the executions.
+
+`ACTIVITY` counts the work executions have to do now — Lambda tasks running and Waits whose time
+has come but which have not woken yet — so that `Runtime.drain()` waits for the clocks a moved
+clock has woken, not only for the stream records already written.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +44,49 @@ _ORIGINAL = {
     "wait_seconds": wait_timestamp.Timestamp._get_wait_seconds,
     "wait_interval": wait_function.WaitFunction._wait_interval,
 }
+
+
+class Activity:
+    """Work the running executions have to do at this instant (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tasks = 0
+        self._waits: dict[int, dt.datetime] = {}  # id(wait) → the instant it ends
+        self.last_activity = 0.0  # monotonic time the latest task ended
+
+    def task_started(self) -> None:
+        with self._lock:
+            self._tasks += 1
+
+    def task_ended(self) -> None:
+        with self._lock:
+            self._tasks -= 1
+            self.last_activity = time.monotonic()
+
+    def waiting(self, key: int, until: dt.datetime) -> None:
+        with self._lock:
+            self._waits[key] = until
+
+    def woke(self, key: int) -> None:
+        with self._lock:
+            self._waits.pop(key, None)
+            self.last_activity = time.monotonic()
+
+    def pending(self, now: dt.datetime) -> int:
+        """Tasks running plus waits already due (they wake within a slice)."""
+        with self._lock:
+            return self._tasks + sum(1 for until in self._waits.values() if until <= now)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._tasks = 0
+            self._waits.clear()
+            self.last_activity = 0.0
+
+
+ACTIVITY = Activity()
+"""The process-wide activity of the executions moto runs (one runtime per process at a time)."""
 
 
 def install(invoke: Invoke, now: Now) -> None:
@@ -67,6 +116,7 @@ def _lambda_task(invoke: Invoke) -> Callable[..., dict[str, Any]]:
         if isinstance(raw, bytes | bytearray):
             raw = raw.decode("utf-8")
         payload = json.loads(raw) if isinstance(raw, str) and raw else (raw or {})
+        ACTIVITY.task_started()
         try:
             result = invoke(function, payload)
         except FunctionError as error:
@@ -76,6 +126,8 @@ def _lambda_task(invoke: Invoke) -> Callable[..., dict[str, Any]]:
                 "FunctionError": "Unhandled",
                 "Payload": {"errorType": str(error), "errorMessage": str(error)},
             }
+        finally:
+            ACTIVITY.task_ended()
         return {"StatusCode": 200, "Payload": result, "ExecutedVersion": "$LATEST"}
 
     return invoke_lambda
@@ -102,10 +154,15 @@ def _sliced_wait(now: Now) -> Callable[[Any, Any, int], None]:
 
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
         until = now() + dt.timedelta(seconds=wait_seconds)
-        while env.is_running():
-            remaining = (until - now()).total_seconds()
-            if remaining <= 0:
-                return
-            env.program_state_event.wait(min(remaining, SLICE_SECONDS))
+        key = id(env)
+        ACTIVITY.waiting(key, until)
+        try:
+            while env.is_running():
+                remaining = (until - now()).total_seconds()
+                if remaining <= 0:
+                    return
+                env.program_state_event.wait(min(remaining, SLICE_SECONDS))
+        finally:
+            ACTIVITY.woke(key)
 
     return wait_interval

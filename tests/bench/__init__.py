@@ -206,9 +206,9 @@ def counting_dynamodb_calls() -> Iterator[CallLog]:
         botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
-CITIZEN = {"sub": "citizen-1", "groups": ("citizen",)}
-AGENT = {"sub": "agent-moh", "groups": ("agent:moh",)}
-CENTRAL_AGENT = {"sub": "agent-iga", "groups": ("agent:iga",)}
+CITIZEN: dict[str, Any] = {"sub": "citizen-1", "groups": ("citizen",)}
+AGENT: dict[str, Any] = {"sub": "agent-moh", "groups": ("agent:moh",)}
+CENTRAL_AGENT: dict[str, Any] = {"sub": "agent-iga", "groups": ("agent:iga",)}
 #: Background cases: owned by the measured citizen, three in four at `moh`, one in four at
 #: `mofa` (not joined, so in the central authority's queue) — every measured read sees them all.
 BACKGROUND_ENTITIES = ("moh", "moh", "moh", "mofa")

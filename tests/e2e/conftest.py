@@ -7,9 +7,14 @@ Local (default): the runtime is started once per session as a subprocess
 `TAWASUL_TOKEN_OVERSIGHT`, `TAWASUL_TOKEN_AGENT_MOH`); a test needing a token that is not
 provided is skipped, and so are tests that need the local-only routes (clock, outbox).
 
-Fixtures: `api` (base URL), `is_local`, `token(sub, groups)` (factory), `client` (anonymous
-ApiClient), `user(groups, sub=None)` (factory of authorised ApiClients; a fresh unique sub by
-default), `clock` (moves the runtime clock, put back after the test), `outbox`.
+A test that moves the clock (it requests `clock`) runs on a runtime of its own, started for it and
+stopped after it; every other test shares one runtime. The runtime's clock starts at real time, or
+at `LOCAL_START_CLOCK` (an ISO-8601 instant) when that is set — e.g. a Friday evening before a
+holiday, or 29 February — so the whole suite can be run at such a moment.
+
+Fixtures: `api` (base URL of the shared stage), `is_local`, `token(sub, groups)` (factory),
+`client` (anonymous ApiClient), `user(groups, sub=None)` (factory of authorised ApiClients; a fresh
+unique sub by default), `clock` (moves the runtime clock, put back after the test), `outbox`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,17 +70,13 @@ def _tail(path: Path, lines: int = 60) -> str:
         return "(no log)"
 
 
-@pytest.fixture(scope="session")
-def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
-    deployed = os.environ.get("TAWASUL_API_URL")
-    if deployed:
-        yield Stage(url=deployed.rstrip("/"), local=False)
-        return
+@contextmanager
+def _local_stage(log: Path) -> Iterator[Stage]:
+    """Start a local runtime on a free port (a subprocess), wait until healthy, stop it after."""
     if not TEMPLATE.is_file():
         pytest.fail(f"{TEMPLATE} is missing: run `make synth` (or `make test`)")
     python = REPO / ".venv" / "bin" / "python"
     port = _free_port()
-    log = tmp_path_factory.mktemp("local-runtime") / "runtime.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TAWASUL_"))}
     env.update({"PORT": str(port), "PYTHONUNBUFFERED": "1", "TEMPLATE": str(TEMPLATE)})
     with log.open("wb") as sink:
@@ -111,14 +113,38 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
 
 
 @pytest.fixture(scope="session")
-def api(stage: Stage) -> str:
-    """The base URL (no trailing slash)."""
-    return stage.url
+def shared_stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+    """The runtime (or deployed stage) that tests which leave the clock alone share."""
+    deployed = os.environ.get("TAWASUL_API_URL")
+    if deployed:
+        yield Stage(url=deployed.rstrip("/"), local=False)
+        return
+    with _local_stage(tmp_path_factory.mktemp("local-runtime") / "runtime.log") as shared:
+        yield shared
+
+
+@pytest.fixture
+def stage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stage]:
+    """The stage a test talks to. A test that moves the clock (it uses the `clock` fixture) gets a
+    runtime of its own: moving a shared clock would wake every clock other tests left open, and
+    what a test sees would depend on the tests that ran before it."""
+    shared: Stage = request.getfixturevalue("shared_stage")
+    if "clock" not in request.fixturenames or not shared.local:
+        yield shared
+        return
+    with _local_stage(tmp_path / "runtime.log") as own:
+        yield own
 
 
 @pytest.fixture(scope="session")
-def is_local(stage: Stage) -> bool:
-    return stage.local
+def api(shared_stage: Stage) -> str:
+    """The base URL of the shared stage (no trailing slash)."""
+    return shared_stage.url
+
+
+@pytest.fixture(scope="session")
+def is_local(shared_stage: Stage) -> bool:
+    return shared_stage.local
 
 
 # -- tokens -----------------------------------------------------------------------------------------------
@@ -129,14 +155,18 @@ def _env_key(value: str) -> str:
     return "TAWASUL_TOKEN_" + re.sub(r"[^A-Z0-9]+", "_", value.upper()).strip("_")
 
 
-@pytest.fixture(scope="session")
+_GROUP_OWNER: dict[str, str] = {}
+"""Deployed stage: the one user each group token stands for, across the session."""
+
+
+@pytest.fixture
 def token(stage: Stage) -> TokenFactory:
     """`token(sub, groups, email=None, ttl_seconds=None)` → a bearer token for that user.
 
     Local: minted by the runtime (the user joins its directory). Deployed: read from
     `TAWASUL_TOKEN_<SUB>`, else `TAWASUL_TOKEN_<GROUP>` for a single group (each group token
     stands for one user only, so a second distinct user of the same group is skipped)."""
-    group_owner: dict[str, str] = {}
+    group_owner = _GROUP_OWNER
 
     def make(
         sub: str,
@@ -271,7 +301,7 @@ def expect(response: requests.Response, status: int | tuple[int, ...]) -> Any:
     return response.json()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def client(stage: Stage) -> ApiClient:
     """An anonymous client (no token); `client.with_token(t)` for an authorised one."""
     return ApiClient(stage.url, local=stage.local)

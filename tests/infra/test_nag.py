@@ -40,7 +40,7 @@ def test_no_unacknowledged_nag_findings(stack: Any) -> None:
     report = AwsSolutionsChecks().validate_scope(stack)
     findings = [
         f"{v.severity or '?'} {v.rule_name}: {v.description} @ "
-        + ", ".join(r.construct_path for r in v.violating_resources)
+        + ", ".join(str(r.construct_path) for r in v.violating_resources)
         for v in report.violations
     ]
     print("\n".join(findings))

@@ -9,8 +9,8 @@ import pytest
 
 from tests.integration.api import invoke
 
-OVERSIGHT = {"sub": "boss", "groups": ("oversight",)}
-CENTRAL = {"sub": "agent-iga", "groups": ("agent:iga",)}
+OVERSIGHT: dict[str, Any] = {"sub": "boss", "groups": ("oversight",)}
+CENTRAL: dict[str, Any] = {"sub": "agent-iga", "groups": ("agent:iga",)}
 
 
 def submit(entity_id: str) -> str:
@@ -72,7 +72,7 @@ def test_joining_moves_open_cases_to_the_entitys_own_queue(staffed: Any) -> None
     assert status == 200 and view["joined"] is True
     _, central_queue = invoke("GET /v1/staff/queue", query={"entity_id": "iga"}, **CENTRAL)
     assert ref not in [c["reference"] for c in central_queue["items"]]
-    mofa = {"sub": "a", "groups": ("agent:mofa",)}
+    mofa: dict[str, Any] = {"sub": "a", "groups": ("agent:mofa",)}
     _, own = invoke("GET /v1/staff/queue", query={"entity_id": "mofa"}, **mofa)
     assert [c["reference"] for c in own["items"]] == [ref]
     _, audit = invoke("GET /v1/admin/entities/{entity_id}/audit", path={"entity_id": "mofa"}, **OVERSIGHT)

@@ -229,7 +229,7 @@ def test_retry_with_the_same_idempotency_key_returns_the_first_upload(reference:
 
 
 def test_staff_attach_to_their_answer_and_the_citizen_downloads_it(reference: str) -> None:
-    agent = {"sub": "agent-moh", "groups": ("agent:moh",)}
+    agent: dict[str, Any] = {"sub": "agent-moh", "groups": ("agent:moh",)}
     assert invoke("POST /v1/staff/cases/{reference}/respond", path={"reference": reference},
                   body={"message": "See the letter."}, **agent)[0] == 200  # fmt: skip
     attachment_id = attach(reference, samples.pdf(), filename="letter.pdf", content_type="application/pdf",

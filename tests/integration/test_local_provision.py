@@ -521,10 +521,8 @@ def test_functions_get_their_resolved_environment(local: Runtime) -> None:
     assert env["WHERE"] == f"{TABLE}@me-south-1/${{Literal}}"
     assert "PROD_ONLY" not in env
     assert spec.timeout_seconds == 10 and spec.memory_mb == 512
-    assert (
-        local.functions.find("LogRetentionFn") is not None
-        and not local.functions.find("LogRetentionFn").invocable
-    )
+    log_retention = local.functions.find("LogRetentionFn")
+    assert log_retention is not None and not log_retention.invocable
 
 
 def test_custom_resource_ran_with_cloudformation_event(local: Runtime) -> None:

@@ -8,11 +8,11 @@ import pytest
 
 from tests.integration.api import invoke
 
-AGENT = {"sub": "agent-moh", "groups": ("agent:moh",)}
-AGENT2 = {"sub": "agent2-moh", "groups": ("agent:moh",)}
-SUPERVISOR = {"sub": "sup-moh", "groups": ("supervisor:moh",)}
-CENTRAL = {"sub": "agent-iga", "groups": ("agent:iga",)}
-OVERSIGHT = {"sub": "boss", "groups": ("oversight",)}
+AGENT: dict[str, Any] = {"sub": "agent-moh", "groups": ("agent:moh",)}
+AGENT2: dict[str, Any] = {"sub": "agent2-moh", "groups": ("agent:moh",)}
+SUPERVISOR: dict[str, Any] = {"sub": "sup-moh", "groups": ("supervisor:moh",)}
+CENTRAL: dict[str, Any] = {"sub": "agent-iga", "groups": ("agent:iga",)}
+OVERSIGHT: dict[str, Any] = {"sub": "boss", "groups": ("oversight",)}
 
 
 def submit(entity_id: str = "moh", case_type: str = "complaint", sub: str = "citizen-1") -> str:
@@ -126,11 +126,11 @@ def test_stale_write_is_409_and_stores_nothing(ready: Any) -> None:
     stale = repo.get(ref)
     act("respond", ref, {"message": "first"}, AGENT)
     real_get = repo.get
-    repo.get = lambda _r: stale  # the second agent read before the first committed
+    repo.get = lambda _r: stale  # type: ignore[method-assign,assignment]  # read before the first committed
     try:
         status, body = act("respond", ref, {"message": "second"}, AGENT2)
     finally:
-        repo.get = real_get
+        repo.get = real_get  # type: ignore[method-assign]
     assert status == 409 and body["error"]["code"] == "concurrent_change"
     _, view = invoke("GET /v1/staff/cases/{reference}", path={"reference": ref}, **AGENT)
     assert [e["text"] for e in view["timeline"] if e["event"] == "CaseResponded"] == ["first"]
@@ -179,7 +179,7 @@ def test_transfer_then_the_new_entity_works_it(ready: Any) -> None:
     status, view = act("transfer", ref, {"entity_id": "moe", "reason": "Schools"}, AGENT)
     assert status == 200 and view["entity_id"] == "moe" and view["status"] == "submitted"
     assert invoke("GET /v1/staff/cases/{reference}", path={"reference": ref}, **AGENT)[0] == 404
-    moe = {"sub": "agent-moe", "groups": ("agent:moe",)}
+    moe: dict[str, Any] = {"sub": "agent-moe", "groups": ("agent:moe",)}
     status, page = invoke("GET /v1/staff/queue", query={"entity_id": "moe"}, **moe)
     assert [c["reference"] for c in page["items"]] == [ref]
     _, mine = invoke("GET /v1/cases/{reference}", path={"reference": ref})

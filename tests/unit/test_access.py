@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tawasul.domain.access import Caller, Role, parse_groups
@@ -39,7 +41,7 @@ def test_token_trigger_puts_federated_citizens_in_the_citizen_group() -> None:
     from tests.integration.conftest import load_handler
 
     trigger = load_handler("tokens").lambda_handler
-    event = {
+    event: dict[str, Any] = {
         "triggerSource": "TokenGeneration_HostedAuth",
         "request": {
             "userAttributes": {"sub": "u1", "identities": '[{"providerName":"NationalID"}]'},

@@ -106,7 +106,7 @@ def test_another_citizens_case_is_not_found(service: CitizenCases) -> None:
 def test_bad_check_characters_never_read_the_table(service: CitizenCases, repo: FakeCases) -> None:
     ref = service.submit(ALICE, new_case()).case.reference
     typo = ref[:-1] + ("A" if ref[-1] != "A" else "B")
-    repo.get = lambda _r: pytest.fail("the table was read")  # type: ignore[method-assign]
+    repo.get = lambda _r: pytest.fail("the table was read")  # type: ignore[method-assign,assignment]
     with pytest.raises(CaseNotFound):
         service.get_mine(ALICE, typo)
 
@@ -145,9 +145,9 @@ def test_reply_to_information_request_resumes_work(service: CitizenCases, repo: 
     assert record.timeline[-1].kind == "InfoProvided"
 
 
-def test_list_mine_newest_first_and_only_mine(service: CitizenCases, fixed_clock) -> None:
+def test_list_mine_newest_first_and_only_mine(service: CitizenCases, fixed_clock: datetime) -> None:
     for minute in range(3):
-        clock.set_source(lambda m=minute: fixed_clock.replace(minute=m))
+        clock.set_source(lambda m=minute: fixed_clock.replace(minute=m))  # type: ignore[misc]
         service.submit(ALICE, new_case(subject=f"case {minute}"))
     service.submit(BOB, new_case())
     page = service.list_mine(ALICE, 2, None)

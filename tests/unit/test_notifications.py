@@ -11,7 +11,7 @@ import pytest
 
 from infra import names
 from tawasul import clock
-from tawasul.domain.case import Case, CaseType, Channel, Contact, Language
+from tawasul.domain.case import ActorRole, Case, CaseType, Channel, Contact, Language, Visibility
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.notifications import Channel as Via
 from tawasul.domain.notifications import Template, render
@@ -147,8 +147,8 @@ def _event(
             entity_id="moh",
             case_type=CaseType.COMPLAINT,
             language=language,
-            actor_role="citizen",
-            visibility="public",
+            actor_role=ActorRole.CITIZEN,
+            visibility=Visibility.PUBLIC,
             **data,
         ),
     )

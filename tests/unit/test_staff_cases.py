@@ -253,7 +253,7 @@ def test_two_agents_answering_at_once_one_wins(staff: StaffCases, submit, repo: 
     staff.respond(AGENT, ref, "first")
     # the second agent read the case before the first answer committed
     repo_get = repo.get
-    repo.get = lambda r: stale  # type: ignore[method-assign]
+    repo.get = lambda r: stale  # type: ignore[method-assign,assignment]
     with pytest.raises(ConcurrentChange):
         staff.respond(AGENT2, ref, "second")
     repo.get = repo_get  # type: ignore[method-assign]
