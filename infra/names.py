@@ -76,6 +76,7 @@ QUARANTINE_PREFIX = "quarantine/"  # refused uploads, kept for a while for ops
 QUARANTINE_DAYS = 30
 STALE_UPLOAD_DAYS = 2  # incoming/ objects never checked (the validator deletes what it checks)
 NONCURRENT_VERSION_DAYS = 30
+RAW_UPLOAD_NONCURRENT_DAYS = 1  # a raw upload (GPS and all) never lingers as an old version
 ACCESS_LOG_DAYS = 365
 S3_LOGGING_FLAG = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 

@@ -53,7 +53,10 @@ class Auth(Construct):
                 # taken at a call centre or counter for that id are the citizen's when they sign in.
                 names.NATIONAL_ID_ATTRIBUTE: cognito.StringAttribute(min_len=5, max_len=20, mutable=True),
             },
-            mfa=cognito.Mfa.OPTIONAL,
+            # Required for every account of the pool itself — staff, supervisors, heads, oversight,
+            # all created by administrators. Cognito applies no MFA to federated users: citizens'
+            # second factor is the national identity provider's (decision 016).
+            mfa=cognito.Mfa.REQUIRED,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             feature_plan=cognito.FeaturePlan.ESSENTIALS,
             deletion_protection=True,
@@ -62,12 +65,6 @@ class Auth(Construct):
         )
         acknowledge(
             self.user_pool,
-            (
-                "AwsSolutions-COG2",
-                "MFA is OPTIONAL (TOTP only): citizens sign in through the national "
-                "identity provider, which enforces its own second factor; staff enrol TOTP, and requiring "
-                "it for every pool user would block federated citizens.",
-            ),
             (
                 "AwsSolutions-COG8",
                 "The Plus feature plan (threat protection) is billed per monthly active "

@@ -67,6 +67,9 @@ class Storage(Construct):
                     id="UncheckedUploads",
                     prefix=names.INCOMING_PREFIX,
                     expiration=Duration.days(names.STALE_UPLOAD_DAYS),
+                    # The validator erases each upload's versions; this is the backstop for any
+                    # raw upload it never saw (docs/privacy.md).
+                    noncurrent_version_expiration=Duration.days(names.RAW_UPLOAD_NONCURRENT_DAYS),
                 ),
                 s3.LifecycleRule(
                     id="Quarantine",
@@ -102,7 +105,9 @@ class Storage(Construct):
 
     def grant_validate(self, grantee: iam.IGrantable) -> None:
         """Read and remove uploads; write checked files and quarantined uploads."""
-        self._grant(grantee, ["s3:GetObject", "s3:DeleteObject"], names.INCOMING_PREFIX)
+        self._grant(
+            grantee, ["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], names.INCOMING_PREFIX
+        )
         self._grant(grantee, ["s3:PutObject"], names.FILES_PREFIX)
         self._grant(grantee, ["s3:PutObject"], names.QUARANTINE_PREFIX)
 

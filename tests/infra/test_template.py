@@ -243,7 +243,8 @@ def test_user_pool(template: Any, resources: Resources) -> None:
         "AWS::Cognito::UserPool",
         {
             "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
-            "MfaConfiguration": "OPTIONAL",
+            "MfaConfiguration": "ON",  # pool accounts are staff; federated citizens skip Cognito MFA
+            "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
             "Policies": {
                 "PasswordPolicy": Match.object_like(
                     {
@@ -267,6 +268,15 @@ def test_user_pool(template: Any, resources: Resources) -> None:
 
 
 # --- api ---------------------------------------------------------------------------------------
+
+
+def test_the_app_client_cannot_write_its_own_profile(resources: Resources) -> None:
+    # The aws.cognito.signin.user.admin scope would let a user call UpdateUserAttributes with their
+    # access token, e.g. to write someone else's national id; the client never asks for it.
+    (client,) = _of_type(resources, "AWS::Cognito::UserPoolClient").values()
+    scopes = client["Properties"]["AllowedOAuthScopes"]
+    assert "aws.cognito.signin.user.admin" not in scopes
+    assert set(scopes) <= {"openid", "email", "profile", "phone"}
 
 
 def test_one_route_per_route_table_entry(resources: Resources, functions: Functions) -> None:
@@ -448,6 +458,8 @@ def test_attachments_lifecycle(resources: Resources) -> None:
     assert rules["Quarantine"]["Prefix"] == "quarantine/" and rules["Quarantine"]["ExpirationInDays"] == 30
     unchecked = rules["UncheckedUploads"]
     assert unchecked["Prefix"] == "incoming/" and unchecked["ExpirationInDays"] > 0
+    # raw uploads (location data and all) never linger as old versions (docs/privacy.md)
+    assert unchecked["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
     assert rules["OldVersions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
     assert all(r["Status"] == "Enabled" for r in rules.values())
 
@@ -504,7 +516,7 @@ def test_bucket_grants_are_per_function_and_per_prefix(resources: Resources, fun
     assert _s3_grants(resources, functions[names.CITIZEN_API][1]) == presign
     assert _s3_grants(resources, functions[names.STAFF_API][1]) == presign
     assert _s3_grants(resources, functions[names.ATTACHMENTS][1]) == {
-        "incoming/*": {"s3:GetObject", "s3:DeleteObject"},
+        "incoming/*": {"s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"},
         "files/*": {"s3:PutObject"},
         "quarantine/*": {"s3:PutObject"},
     }

@@ -91,6 +91,10 @@ def environment(seed: bool, staff: bool) -> Iterator[Any]:
             boto3.client("s3").create_bucket(
                 Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": region}
             )
+            # versioned, as the deployed bucket is (infra/constructs/storage.py)
+            boto3.client("s3").put_bucket_versioning(
+                Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"}
+            )
             if staff:
                 os.environ["USER_POOL_ID"] = create_directory(boto3.client("cognito-idp"))
                 _reset_caches()

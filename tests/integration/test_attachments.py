@@ -91,6 +91,32 @@ def test_upload_check_and_download_the_same_bytes(reference: str) -> None:
     assert case["timeline"][-1]["summary"] == "تم إرفاق ملف: screen.png."
 
 
+def _versions(prefix: str) -> list[str]:
+    listed = boto3.client("s3").list_object_versions(Bucket=BUCKET, Prefix=prefix)
+    return sorted(v["Key"] for v in listed.get("Versions", []) + listed.get("DeleteMarkers", []))
+
+
+def test_a_raw_upload_leaves_no_version_behind_once_checked(reference: str) -> None:
+    # Given a photo whose raw upload carries location data, uploaded twice to its presigned key
+    data = samples.jpeg(gps=True)
+    status, created = invoke(
+        UPLOAD,
+        path={"reference": reference},
+        body={"filename": "street.jpg", "content_type": "image/jpeg", "size": len(data)},
+        sub="owner",
+    )
+    assert status == 201
+    put_upload(created["upload"]["fields"], data)
+    key = put_upload(created["upload"]["fields"], data)
+    assert len(_versions("incoming/")) == 2
+    # When the validator has checked it
+    assert check(key, len(data)) == {"status": "available"}
+    # Then no version of the raw upload remains in the versioned bucket (nor a delete marker):
+    # only the cleaned copy is kept
+    assert _versions("incoming/") == []
+    assert _versions("files/") == [f"files/{reference}/{created['attachment_id']}"]
+
+
 def test_png_that_is_really_a_pdf_is_quarantined(reference: str) -> None:
     attachment_id = attach(reference, samples.pdf(), filename="bank.png")
     listed = _status(reference, attachment_id)

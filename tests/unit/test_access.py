@@ -54,3 +54,45 @@ def test_token_trigger_puts_federated_citizens_in_the_citizen_group() -> None:
     staff_groups = {"groupConfiguration": {"groupsToOverride": ["agent:moh"]}}
     staff = {**event, "request": {**event["request"], **staff_groups}, "response": {}}
     assert trigger(staff, LambdaContext())["response"] == {}
+
+
+def test_the_national_id_claim_is_suppressed_for_users_who_are_not_federated() -> None:
+    from tests.apigw import LambdaContext
+    from tests.integration.conftest import load_handler
+
+    trigger = load_handler("tokens").lambda_handler
+    # Given a pool user (no identity provider) who wrote someone's national id into their profile
+    event: dict[str, Any] = {
+        "triggerSource": "TokenGeneration_Authentication",
+        "request": {
+            "userAttributes": {"sub": "u2", "custom:national_id": "850101234"},
+            "groupConfiguration": {"groupsToOverride": []},
+        },
+        "response": {},
+    }
+    # When Cognito asks for the token's claims
+    answered = trigger(event, LambdaContext())["response"]["claimsOverrideDetails"]
+    # Then the claim is suppressed and no group is added
+    assert answered == {"claimsToSuppress": ["custom:national_id"]}
+
+
+def test_a_federated_citizen_keeps_the_national_id_the_provider_vouched_for() -> None:
+    from tests.apigw import LambdaContext
+    from tests.integration.conftest import load_handler
+
+    trigger = load_handler("tokens").lambda_handler
+    event: dict[str, Any] = {
+        "triggerSource": "TokenGeneration_HostedAuth",
+        "request": {
+            "userAttributes": {
+                "sub": "u3",
+                "custom:national_id": "850101234",
+                "identities": '[{"providerName":"NationalID"}]',
+            },
+            "groupConfiguration": {"groupsToOverride": []},
+        },
+        "response": {},
+    }
+    answered = trigger(event, LambdaContext())["response"]["claimsOverrideDetails"]
+    assert "claimsToSuppress" not in answered
+    assert answered["groupOverrideDetails"]["groupsToOverride"] == ["citizen"]

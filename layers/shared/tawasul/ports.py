@@ -150,7 +150,8 @@ class FileStore(Protocol):
     def copy(self, source: str, target: str) -> None: ...
 
     def delete(self, key: str) -> None:
-        """Remove the object; removing a missing one is harmless."""
+        """Remove the object, every stored version of it (a raw upload must not outlive its
+        check as a noncurrent version); removing a missing one is harmless."""
 
 
 # --- events, surveys and notifications (docs/events.md) ---------------------------------------

@@ -11,6 +11,7 @@ from tawasul.adapters.aws import client
 from tawasul.ports import UploadForm
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+_MAX_VERSIONS = 5  # re-uploads to one presigned key within its few minutes of validity
 
 
 def content_disposition(filename: str) -> str:
@@ -76,4 +77,19 @@ class S3FileStore:
         )
 
     def delete(self, key: str) -> None:
-        self.s3.delete_object(Bucket=self._bucket, Key=key)
+        """Erase every version of the key: on a versioned bucket a plain delete only hides the
+        object behind a delete marker, and the raw upload (GPS included) would stay for the
+        noncurrent-version lifetime. Deleting the current version by id makes the one before it
+        current, until none is left (a key is one upload, so this is one or two rounds)."""
+        for _ in range(_MAX_VERSIONS):
+            try:
+                head = self.s3.head_object(Bucket=self._bucket, Key=key)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in _MISSING:
+                    return
+                raise
+            version = head.get("VersionId")
+            if not version or version == "null":
+                self.s3.delete_object(Bucket=self._bucket, Key=key)
+                return
+            self.s3.delete_object(Bucket=self._bucket, Key=key, VersionId=version)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -90,6 +91,17 @@ def permissions_for(caller: Caller, entity_id: str, joined: bool, central_id: st
 
 def is_staff(caller: Caller) -> bool:
     return caller.is_oversight or bool(caller.entity_roles())
+
+
+NATIONAL_ID_CLAIM = "custom:national_id"
+
+
+def claims_to_suppress(attributes: dict[str, Any], federated: bool) -> list[str]:
+    """Claims a token must not carry: the national id unless the national identity provider
+    vouched for it at this sign-in (a user who is not federated may have written it themselves)."""
+    if federated or NATIONAL_ID_CLAIM not in attributes:
+        return []
+    return [NATIONAL_ID_CLAIM]
 
 
 def groups_at_sign_in(groups: list[str], federated: bool) -> list[str] | None:
