@@ -318,6 +318,15 @@ class ApiConfig:
     audience: list[str] = field(default_factory=list)
 
 
+class _Server(ThreadingHTTPServer):
+    """A thread per connection, and a listen backlog that takes a burst: the standard library's
+    default of 5 makes the 6th simultaneous connection wait for SYN retries (seconds), where API
+    Gateway would simply answer."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
 class Gateway:
     def __init__(
         self,
@@ -339,8 +348,7 @@ class Gateway:
         self.static_dir = static_dir
         self.api: ApiConfig | None = None
         self._table = RouteTable([])
-        self._server = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
     @property

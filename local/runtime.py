@@ -24,7 +24,7 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from local import dynamodb, outbox, stepfunctions
+from local import dynamodb, outbox, s3_policy, stepfunctions
 from local.auth import DEFAULT_TTL_SECONDS, LocalIdentityProvider
 from local.clock import CLOCK, LocalClock, isoformat, parse_instant
 from local.events import EventRouter
@@ -255,6 +255,8 @@ class Runtime:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
+        # presigned POST policies hold locally as on S3 (key, type, size, expiry, signature)
+        s3_policy.install(self._moto, lambda: os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
         self._env.set("AWS_ENDPOINT_URL", self.moto_url)

@@ -151,3 +151,36 @@ def test_parallel_requests_never_make_a_sixth_file(user: UserFactory) -> None:
         statuses = sorted(pool.map(lambda _: citizen.post(f"{base}/attachments", body).status_code, range(7)))
     assert statuses == [201] * 5 + [409] * 2
     assert len(citizen.get_json(f"{base}/attachments")["items"]) == 5
+
+
+def test_the_signed_upload_form_holds_its_key_size_and_signature(user: UserFactory) -> None:
+    # Given a citizen's case with one file already uploaded, and a second upload form
+    citizen = user(["citizen"])
+    base = f"/v1/cases/{_case(citizen)}"
+    png = samples.png()
+    first = _attach(citizen, base, "first.png", "image/png", png)
+    assert first["status"] == "available"
+    second = _request_upload(citizen, base, "second.png", "image/png", png)
+    form = second["upload"]
+
+    def post(fields: dict[str, str], data: bytes) -> requests.Response:
+        return requests.post(
+            form["url"], data=fields, files={"file": ("x.png", data, "image/png")}, timeout=30
+        )
+
+    # When the form's key is changed to another upload's key (any other file's), Then S3 refuses it
+    other_key = form["fields"]["key"].rsplit("/", 1)[0] + "/" + first["attachment_id"]
+    swapped = post({**form["fields"], "key": other_key}, png)
+    assert swapped.status_code == 403 and "AccessDenied" in swapped.text
+    # When the file is far larger than declared, Then S3 refuses it
+    too_large = post(form["fields"], png + b"\0" * 64 * 1024)
+    assert too_large.status_code == 400 and "EntityTooLarge" in too_large.text
+    # When the signature is forged, or a field is added that the policy does not name
+    forged = post({**form["fields"], "x-amz-signature": "0" * 64}, png)
+    assert forged.status_code == 403
+    extra = post({**form["fields"], "acl": "public-read"}, png)
+    assert extra.status_code == 403 and "Extra input fields" in extra.text
+    # Then the form as signed still works, and the first file was never touched
+    assert post(form["fields"], png).status_code in (200, 201, 204)
+    assert _checked(citizen, base, second["attachment_id"])["status"] == "available"
+    assert _checked(citizen, base, first["attachment_id"])["status"] == "available"

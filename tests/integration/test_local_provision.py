@@ -615,6 +615,23 @@ def test_public_route_gets_a_faithful_v2_event(local: Runtime) -> None:
     assert "apigw-requestid" in response.headers
 
 
+def test_the_gateway_takes_64_parallel_connections(local: Runtime) -> None:
+    # Given 64 clients that connect at the same instant (a burst after a campaign)
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    assert local.gateway is not None and local.gateway._server.request_queue_size >= 64
+    start = Barrier(64)
+
+    def call(_: int) -> int:
+        start.wait()
+        return requests.get(f"{local.url}/v1/entities", timeout=30).status_code
+
+    # When each sends its request, Then every one is answered
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        assert list(pool.map(call, range(64))) == [200] * 64
+
+
 def test_jwt_route_requires_a_valid_token(local: Runtime) -> None:
     url = f"{local.url}/v1/cases/TW-1234"
     missing = requests.get(url, timeout=10)

@@ -122,7 +122,7 @@ class CaseAttachments:
         form = self._files.presign_upload(
             incoming_key(case.reference, attachment.attachment_id),
             attachment.content_type,
-            self._rules.max_bytes,
+            min(self._rules.max_bytes, new.size + DECLARED_SIZE_MARGIN_BYTES),
             self._lifetimes.upload_seconds,
         )
         return Upload(attachment, form, now + timedelta(seconds=self._lifetimes.upload_seconds))
@@ -171,6 +171,11 @@ class CaseAttachments:
         released = sum(self._attachments.expire(a) for a in stale)
         if not released or not self._attachments.reserve(attachment, limit):
             raise TooManyAttachments()
+
+
+DECLARED_SIZE_MARGIN_BYTES = 1024
+"""The signed upload policy admits the declared size and this much more, never the case limit: a
+client that declared a 40 KB photo cannot send 10 MB in its place."""
 
 
 @dataclass(frozen=True)
