@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import warnings
+from pathlib import Path
 from types import FrameType
 
 from local.clock import isoformat, parse_instant
@@ -24,6 +25,7 @@ from local.seed import DEMO_USERS
 from local.template import TemplateError
 
 DEMO_TOKEN_TTL_SECONDS = 12 * 3600
+DEMO_TOKENS = Path(os.environ.get("LOCAL_STATE_DIR", ".local-state")) / "demo-tokens.env"
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -38,6 +40,22 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="ISO-8601 instant the runtime's clock starts at (default: real time)",
     )
     return parser.parse_args(argv)
+
+
+def _demo_tokens(runtime: Runtime) -> Path:
+    """Write the demo users' tokens to a private file and return its path. Not to the log: a
+    token's claims (the demo citizen's e-mail address) are personal data in clear (docs/privacy.md)."""
+    lines = []
+    for user in DEMO_USERS:
+        token = runtime.mint_token(
+            user.sub, list(user.groups), email=user.email, ttl_seconds=DEMO_TOKEN_TTL_SECONDS
+        )
+        lines.append(f"export TOKEN_{user.sub.split('-', 1)[0].upper()}={token}")
+    DEMO_TOKENS.parent.mkdir(parents=True, exist_ok=True)
+    DEMO_TOKENS.touch(mode=0o600, exist_ok=True)
+    DEMO_TOKENS.chmod(0o600)
+    DEMO_TOKENS.write_text("\n".join(lines) + "\n")
+    return DEMO_TOKENS.resolve()
 
 
 def _banner(runtime: Runtime) -> str:
@@ -55,16 +73,10 @@ def _banner(runtime: Runtime) -> str:
         f"Move the clock:   curl -s -X POST {url}/local/clock -d '{{\"advance_seconds\": 86400}}'",
         f"Outbox:           curl -s {url}/local/outbox",
         "",
-        f"Demo tokens (valid {DEMO_TOKEN_TTL_SECONDS // 3600} h of runtime clock):",
-    ]
-    for user in DEMO_USERS:
-        token = runtime.mint_token(
-            user.sub, list(user.groups), email=user.email, ttl_seconds=DEMO_TOKEN_TTL_SECONDS
-        )
-        variable = "TOKEN_" + user.sub.split("-", 1)[0].upper()
-        lines.append(f"  {user.sub} ({', '.join(user.groups)}):")
-        lines.append(f"    export {variable}={token}")
-    lines += [
+        f"Demo tokens (valid {DEMO_TOKEN_TTL_SECONDS // 3600} h of runtime clock) for "
+        + ", ".join(f"{u.sub} ({', '.join(u.groups)})" for u in DEMO_USERS)
+        + ":",
+        f"  source {_demo_tokens(runtime)}",
         f'  curl -s -H "Authorization: Bearer $TOKEN_CITIZEN" {url}/v1/cases',
         "",
         "Ctrl-C stops.",

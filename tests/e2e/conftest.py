@@ -7,10 +7,11 @@ Local (default): the runtime is started once per session as a subprocess
 `TAWASUL_TOKEN_OVERSIGHT`, `TAWASUL_TOKEN_AGENT_MOH`); a test needing a token that is not
 provided is skipped, and so are tests that need the local-only routes (clock, outbox).
 
-A test that moves the clock (it requests `clock`) runs on a runtime of its own, started for it and
-stopped after it; every other test shares one runtime. The runtime's clock starts at real time, or
-at `LOCAL_START_CLOCK` (an ISO-8601 instant) when that is set — e.g. a Friday evening before a
-holiday, or 29 February — so the whole suite can be run at such a moment.
+A test that moves the clock (it requests `clock`), or is marked `own_runtime`, runs on a runtime
+of its own, started for it and stopped after it; every other test shares one runtime. The
+runtime's clock starts at real time, or at `LOCAL_START_CLOCK` (an ISO-8601 instant) when that is
+set — e.g. a Friday evening before a holiday, or 29 February — so the whole suite can be run at
+such a moment.
 
 Fixtures: `api` (base URL of the shared stage), `is_local`, `token(sub, groups)` (factory),
 `client` (anonymous ApiClient), `user(groups, sub=None)` (factory of authorised ApiClients; a fresh
@@ -129,7 +130,8 @@ def stage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stage]:
     runtime of its own: moving a shared clock would wake every clock other tests left open, and
     what a test sees would depend on the tests that ran before it."""
     shared: Stage = request.getfixturevalue("shared_stage")
-    if "clock" not in request.fixturenames or not shared.local:
+    own = "clock" in request.fixturenames or request.node.get_closest_marker("own_runtime")
+    if not own or not shared.local:
         yield shared
         return
     with _local_stage(tmp_path / "runtime.log") as own:
