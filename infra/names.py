@@ -51,6 +51,27 @@ LOG_RETENTION = "THREE_MONTHS"  # aws_logs.RetentionDays member: 90 days, functi
 ENV_TABLE_NAME = "TABLE_NAME"
 ENV_IDEMPOTENCY_TABLE_NAME = "IDEMPOTENCY_TABLE_NAME"
 ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+ENV_SDK_MAX_ATTEMPTS = "SDK_MAX_ATTEMPTS"
+ENV_SDK_CONNECT_TIMEOUT = "SDK_CONNECT_TIMEOUT"
+ENV_SDK_READ_TIMEOUT = "SDK_READ_TIMEOUT"
+
+
+def sdk_worst_case_seconds(attempts: int, connect: int, read: int) -> int:
+    """The longest one AWS SDK call can take: every attempt times out connecting and reading, with
+    the standard retry mode's largest back-offs in between (1 s, 2 s, 4 s, ...)."""
+    return attempts * (connect + read) + (2 ** (attempts - 1) - 1)
+
+
+def sdk_budget(timeout_seconds: int) -> tuple[int, int, int]:
+    """(attempts, connect timeout, read timeout) such that one call's retries fit inside the
+    function's timeout (decision 016): a stuck call fails as the function's own error, with time
+    left to log it, instead of the function being killed mid-retry."""
+    for attempts, connect, read in ((3, 2, 5), (2, 1, 3), (2, 1, 1), (1, 1, 1)):
+        if sdk_worst_case_seconds(attempts, connect, read) <= timeout_seconds:
+            return attempts, connect, read
+    raise ValueError(f"a {timeout_seconds} s timeout leaves no time for an AWS call")
+
+
 ENV_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 ENV_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 ENV_ALLOWED_ORIGINS = "ALLOWED_ORIGINS"

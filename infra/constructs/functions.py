@@ -92,6 +92,7 @@ class Functions(Construct):
             environment={
                 **(self._environment if shared_environment else self._observability),
                 names.ENV_SERVICE_NAME: f"{names.SERVICE_PREFIX}{name}",
+                **_sdk_environment(timeout_seconds),
             },
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
@@ -131,4 +132,14 @@ def common_environment(
         names.ENV_METRICS_NAMESPACE: names.METRICS_NAMESPACE,
         names.ENV_LOG_LEVEL: names.LOG_LEVEL,
         names.ENV_ALLOWED_ORIGINS: ",".join(allowed_origins),
+    }
+
+
+def _sdk_environment(timeout_seconds: int) -> dict[str, str]:
+    """The SDK's retries and timeouts, sized to fit inside the function's timeout."""
+    attempts, connect, read = names.sdk_budget(timeout_seconds)
+    return {
+        names.ENV_SDK_MAX_ATTEMPTS: str(attempts),
+        names.ENV_SDK_CONNECT_TIMEOUT: str(connect),
+        names.ENV_SDK_READ_TIMEOUT: str(read),
     }

@@ -154,6 +154,21 @@ def test_function_environment(resources: Resources, functions: Functions, name: 
     assert env["ALLOWED_ORIGINS"] == "http://127.0.0.1:8080,http://localhost:8080"  # cdk.json
 
 
+def test_every_functions_sdk_retries_fit_inside_its_timeout(functions: Functions) -> None:
+    # Given each function's timeout and the SDK settings the stack gave it
+    for name, (_, function) in functions.items():
+        properties = function["Properties"]
+        env = properties["Environment"]["Variables"]
+        attempts, connect, read = (
+            int(env[names.ENV_SDK_MAX_ATTEMPTS]),
+            int(env[names.ENV_SDK_CONNECT_TIMEOUT]),
+            int(env[names.ENV_SDK_READ_TIMEOUT]),
+        )
+        # Then one AWS call, every attempt timing out with the largest back-offs, ends in time
+        worst = names.sdk_worst_case_seconds(attempts, connect, read)
+        assert worst <= properties["Timeout"], f"{name}: {worst} s of SDK retries > {properties['Timeout']} s"
+
+
 def test_every_function_shares_the_layer(resources: Resources, functions: Functions) -> None:
     layers = {json.dumps(f["Properties"]["Layers"]) for _, f in functions.values()}
     assert len(layers) == 1

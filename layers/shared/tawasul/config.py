@@ -45,6 +45,26 @@ class Settings(BaseModel):
     sender_email: str = ""
 
 
+class SdkSettings(BaseModel):
+    """The AWS SDK's retries and timeouts (set per function by the stack, infra/names.sdk_budget)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    connect_timeout: int = Field(default=2, ge=1, le=60)
+    read_timeout: int = Field(default=5, ge=1, le=60)
+
+
+@lru_cache(maxsize=1)
+def get_sdk_settings() -> SdkSettings:
+    env = os.environ
+    return SdkSettings(
+        max_attempts=int(env.get("SDK_MAX_ATTEMPTS") or 3),
+        connect_timeout=int(env.get("SDK_CONNECT_TIMEOUT") or 2),
+        read_timeout=int(env.get("SDK_READ_TIMEOUT") or 5),
+    )
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     env = os.environ

@@ -8,13 +8,20 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=5,
-)
+from tawasul.config import get_sdk_settings
+
+
+@cache
+def _config() -> Config:
+    """Retries and timeouts sized by the stack to fit inside the function's timeout."""
+    sdk = get_sdk_settings()
+    return Config(
+        retries={"mode": "standard", "max_attempts": sdk.max_attempts},
+        connect_timeout=sdk.connect_timeout,
+        read_timeout=sdk.read_timeout,
+    )
 
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.client(service, config=_config())  # type: ignore[call-overload]
