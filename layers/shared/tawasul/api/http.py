@@ -106,16 +106,43 @@ def body_size(event: dict[str, Any]) -> int:
     return len(body.encode("utf-8"))
 
 
+def _raw(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": JSON}, "body": json.dumps(body)}
+
+
+def as_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Every body of this API is JSON. A JSON body under another content type (``curl -d`` sends
+    ``application/x-www-form-urlencoded``) is taken as JSON; the event to route, or None when the
+    body is not JSON either (415)."""
+    body = event.get("body")
+    headers = event.get("headers") or {}
+    declared = str(headers.get("content-type") or "").split(";")[0].strip().lower()
+    if not body or declared == JSON or declared.endswith("+json"):
+        return event
+    try:
+        json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
+    except ValueError:
+        return None
+    return {**event, "headers": {**headers, "content-type": JSON}}
+
+
 def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Refuse bodies over the limit before anything parses them, then route."""
+    """Refuse bodies over the limit before anything parses them, and bodies that are not JSON;
+    then route."""
     if body_size(event) > get_settings().max_body_bytes:
         error = PayloadTooLarge()
-        return {
-            "statusCode": error.status,
-            "headers": {"Content-Type": JSON},
-            "body": json.dumps(error_body(error.code, error.message, error.message_ar)),
-        }
-    return app.resolve(event, context)
+        return _raw(error.status, error_body(error.code, error.message, error.message_ar))
+    routed = as_json_body(event)
+    if routed is None:
+        return _raw(
+            415,
+            error_body(
+                "unsupported_media_type",
+                "The body must be JSON (Content-Type: application/json).",
+                "يجب أن يكون محتوى الطلب بصيغة JSON (Content-Type: application/json).",
+            ),
+        )
+    return app.resolve(routed, context)
 
 
 def once(
