@@ -10,6 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import files
 from tests.browser.conftest import Ui, UiFactory, axe_check, shot, sign_in
 from tests.browser.test_staff import open_case
 
@@ -146,3 +147,23 @@ def test_key_pages_fit_a_phone(ui: UiFactory, app: str, lang: str) -> None:
     shot(admin, "admin-entity")
     for each in (visitor, agent, admin):
         each.no_console_errors()
+
+
+def test_a_failed_upload_is_told_plainly(ui: UiFactory, app: str) -> None:
+    citizen = ui("en")
+    sign_in(citizen, "citizen", f"citizen-{uuid.uuid4().hex[:8]}")
+    page = citizen.page
+    # the storage (the local bucket, on another port) refuses every upload
+    page.route(lambda url: not url.startswith(app), lambda route: route.abort())
+    citizen.go("#/submit")
+    page.locator("input[name=type][value=inquiry] + label").click()
+    page.select_option("select[name=entity_id]", "moh")
+    page.fill("input[name=subject]", "Opening hours")
+    page.fill("textarea[name=description]", "When does the centre open?")
+    page.set_input_files(
+        "input[type=file]", [{"name": "photo.png", "mimeType": "image/png", "buffer": files.png()}]
+    )
+    page.locator("form button[type=submit]").click()
+    expect(page.locator(".upload-message")).to_have_text(
+        "The file could not be uploaded, so it was not added to the case. Please try again from the case page."
+    )
