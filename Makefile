@@ -80,3 +80,16 @@ deploy: $(TEMPLATE)
 
 clean:
 	rm -rf .build cdk.out .pytest_cache .mypy_cache .ruff_cache
+
+## test-browser: the web app in Debian's Chromium (Playwright; never a downloaded browser)
+.PHONY: chromium test-browser screens
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test-browser: $(TEMPLATE) chromium
+	$(PYTHON) -m pytest tests/browser
+
+## screens: regenerate docs/screens/*.png from the browser tests
+screens: $(TEMPLATE) chromium
+	rm -f docs/screens/*.png
+	TAWASUL_SCREENS=1 $(PYTHON) -m pytest tests/browser -q

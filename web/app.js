@@ -89,18 +89,19 @@ async function render() {
 
 // Not found: a way back to where the user came from (their cases, the queue, administration).
 const WAYS_BACK = [
-  [/^\/cases\//, 'notFound.case', '#/cases', 'nav.myCases'],
-  [/^\/staff\//, 'notFound.case', '#/staff', 'nav.staff'],
-  [/^\/admin\//, 'notFound.entity', '#/admin', 'nav.admin'],
+  [/^\/cases\//, 'notFound.case.title', 'notFound.case.text', '#/cases', 'nav.myCases'],
+  [/^\/staff\//, 'notFound.case.title', 'notFound.case.text', '#/staff', 'nav.staff'],
+  [/^\/admin\//, 'notFound.entity.title', 'notFound.entity.text', '#/admin', 'nav.admin'],
 ];
 
 function notFoundView({ path = currentRoute().path } = {}) {
-  const [, key, href, label] = WAYS_BACK.find(([pattern]) => pattern.test(path)) || [null, 'notFound', '#/', 'nav.home'];
+  const fallback = [null, 'notFound.title', 'notFound.text', '#/', 'nav.home'];
+  const [, title, text, href, label] = WAYS_BACK.find(([pattern]) => pattern.test(path)) || fallback;
   return h(
     'div',
     { class: 'card not-found' },
-    h('h1', { tabindex: '-1' }, t(`${key}.title`)),
-    h('p', {}, t(`${key}.text`)),
+    h('h1', { tabindex: '-1' }, t(title)),
+    h('p', {}, t(text)),
     h('p', { class: 'row-center' }, h('a', { class: 'btn btn-primary', href }, t(label)), href !== '#/' ? h('a', { class: 'btn', href: '#/' }, t('nav.home')) : null),
   );
 }

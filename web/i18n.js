@@ -35,13 +35,12 @@ export function t(key, vars) {
   return text.replace(/\{(\w+)\}/g, (match, name) => (name in vars ? String(vars[name]) : match));
 }
 
-/** A count in words: `key.zero|one|two|few|many|other` by the language's plural rules
- * (Arabic has six forms), `{n}` filled; falls back to `key.other`. */
+/** A count in words by the language's plural rules (Arabic has six forms): `key.zero`,
+ * `key.one`, `key.two`, `key.few`, `key.many` where they exist, else `key`; `{n}` filled. */
 export function tPlural(key, n, vars = {}) {
-  const rule = new Intl.PluralRules(lang).select(n);
-  const dictionary = dictionaries[lang] || {};
-  const chosen = n === 0 && `${key}.zero` in dictionary ? `${key}.zero` : `${key}.${rule}` in dictionary ? `${key}.${rule}` : `${key}.other`;
-  return t(chosen, { ...vars, n });
+  const rule = n === 0 ? 'zero' : new Intl.PluralRules(lang).select(n);
+  const form = `${key}.${rule}`;
+  return t(form in (dictionaries[lang] || {}) ? form : key, { ...vars, n });
 }
 
 /** The key if it exists, else the fallback text (for values the API may add later). */

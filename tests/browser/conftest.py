@@ -241,5 +241,7 @@ def shot(ui: Ui, name: str) -> None:
         return
     SCREENS.mkdir(parents=True, exist_ok=True)
     suffix = "-mobile" if ui.mobile else ""
+    # the picture is of the page, not of the last toast
+    ui.page.evaluate("() => { const s = document.getElementById('status'); s.textContent = ''; }")
     ui.page.wait_for_timeout(100)
     ui.page.screenshot(path=str(SCREENS / f"{name}-{ui.lang}{suffix}.png"), full_page=not ui.mobile)

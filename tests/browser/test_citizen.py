@@ -23,7 +23,9 @@ def _submit(ui: Ui, subject: str) -> str:
     page.locator("input[name=type][value=complaint] + label").click()
     page.select_option("select[name=entity_id]", "moh")
     page.fill("input[name=subject]", subject)
-    page.fill("textarea[name=description]", ui.t("انتظرت أربع ساعات في المركز الصحي.", "I waited four hours."))
+    page.fill(
+        "textarea[name=description]", ui.t("انتظرت أربع ساعات في المركز الصحي.", "I waited four hours.")
+    )
     page.set_input_files(
         "input[type=file]",
         [
@@ -114,5 +116,7 @@ def test_a_citizen_submits_follows_rates_and_reopens(ui: UiFactory, app: str, la
     reopen = page.locator("form.reopen")
     reopen.locator("textarea").fill(citizen.t("ما زالت المشكلة قائمة.", "The problem is still there."))
     reopen.locator("button[type=submit]").click()
-    expect(page.locator(".case-summary .badges .badge").first).to_have_text(citizen.t("أعيد فتحه", "Reopened"))
+    expect(page.locator(".case-summary .badges .badge").first).to_have_text(
+        citizen.t("أعيد فتحه", "Reopened")
+    )
     citizen.no_console_errors()

@@ -54,7 +54,9 @@ def test_oversight_edits_an_entity_and_reviews_the_audit_log(ui: UiFactory, lang
     assert first_level.get_attribute("aria-invalid") == "true"
     first_level.fill("7")
     row.locator("button[type=submit]").click()
-    expect(page.locator("#status")).to_have_text(admin.t("تم حفظ مستوى الخدمة.", "The service level was saved."))
+    expect(page.locator("#status")).to_have_text(
+        admin.t("تم حفظ مستوى الخدمة.", "The service level was saved.")
+    )
     expect(page.locator("table.sla-table tbody tr").first.locator("input").first).to_have_value("7")
 
     # And a calendar with a wrong holiday line is refused, naming the line
@@ -85,7 +87,9 @@ def test_oversight_edits_an_entity_and_reviews_the_audit_log(ui: UiFactory, lang
     expect(name).to_contain_text(admin.t("الاسم بالإنجليزية", "Name in English"))
     expect(name.locator("del")).to_have_text("Trial Authority")
     added = audit.locator(".audit-change", has_text=admin.t("العطل الرسمية", "Public holidays"))
-    expect(added).to_have_text(admin.t("العطل الرسمية أضيفت: 2026-07-15", "Public holidays added: 2026-07-15"))
+    expect(added).to_have_text(
+        admin.t("العطل الرسمية أضيفت: 2026-07-15", "Public holidays added: 2026-07-15")
+    )
     # each date is isolated from the text around it (bidi-safe)
     assert audit.locator(".audit-item bdi time").count() == 4
     shot(admin, "admin-entity")

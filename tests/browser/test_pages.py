@@ -102,7 +102,8 @@ def test_a_toast_does_not_follow_to_another_page_nor_cover_a_field(ui: UiFactory
     citizen.page.evaluate("() => document.querySelector('#lang-toggle').focus()")
     citizen.page.locator("form.form-wide button[type=submit]").click()  # a refusal: no toast
     citizen.page.evaluate(
-        "() => { const s = document.getElementById('status'); s.className = 'toast toast-ok'; s.textContent = 'x'; }"
+        "() => { const s = document.getElementById('status');"
+        " s.className = 'toast toast-ok'; s.textContent = 'x'; }"
     )
     description = citizen.page.locator("textarea[name=description]")
     description.scroll_into_view_if_needed()
@@ -165,5 +166,6 @@ def test_a_failed_upload_is_told_plainly(ui: UiFactory, app: str) -> None:
     )
     page.locator("form button[type=submit]").click()
     expect(page.locator(".upload-message")).to_have_text(
-        "The file could not be uploaded, so it was not added to the case. Please try again from the case page."
+        "The file could not be uploaded, so it was not added to the case."
+        " Please try again from the case page."
     )

@@ -90,7 +90,7 @@ def test_an_agent_works_the_queue(ui: UiFactory, app: str, lang: str) -> None:
     transfer.locator("select").select_option("moe")
     transfer.locator("textarea").fill("The school clinic belongs to the ministry of education.")
     transfer.locator("button[type=submit]").click()
-    page.wait_for_url(f"**#/staff/queue/moh/submitted")
+    page.wait_for_url("**#/staff/queue/moh/submitted")
     agent.settle()
     expect(page.locator("table.queue tr", has_text=f"Queue second {tag}")).to_have_count(0)
     assert first["reference"] != second["reference"]

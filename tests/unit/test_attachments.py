@@ -379,7 +379,7 @@ def test_validator_retries_when_the_case_changed_meanwhile(
 
 
 def test_an_upload_that_never_came_does_not_stay_pending_forever(
-    service: CaseAttachments, attachments: FakeAttachments, reference: str, now
+    service: CaseAttachments, attachments: FakeAttachments, reference: str, now: list[datetime]
 ) -> None:
     # Given an upload that was asked for and then failed or was abandoned
     abandoned = service.request_upload(OWNER, reference, Side.CITIZEN, PNG).attachment

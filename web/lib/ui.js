@@ -426,7 +426,7 @@ export function timeline(items, { staff = false, names = null } = {}) {
     const internal = item.visibility === 'internal';
     const title = staff ? tMaybe(`event.${item.event}`, item.summary) : item.summary;
     const meta = [
-      h('time', { datetime: item.at }, dateTime(item.at)),
+      h('bdi', {}, h('time', { datetime: item.at }, dateTime(item.at))),
       ' · ',
       staff && item.actor === 'citizen' ? t('actor.citizen') : t(ACTOR_KEY[item.actor] || 'actor.system'),
       staff && item.actor_id ? [' (', ltr(item.actor_id), ')'] : null,

@@ -312,7 +312,7 @@ function change(label, before, after, key, created) {
     { class: 'audit-change' },
     h('span', { class: 'audit-field' }, label),
     ' ',
-    created ? null : [h('del', {}, auditValue(key, before)), ' ', h('span', { 'aria-hidden': 'true' }, t('audit.arrow')), h('span', { class: 'visually-hidden' }, t('audit.becomes')), ' '],
+    created ? null : [h('del', {}, auditValue(key, before)), ' ', h('span', { 'aria-hidden': 'true' }, getLang() === 'ar' ? '←' : '→'), h('span', { class: 'visually-hidden' }, t('audit.becomes')), ' '],
     h('ins', {}, auditValue(key, after)),
   );
 }
@@ -335,7 +335,7 @@ function auditChanges(item) {
     const now = new Set(after.holidays || []);
     const added = [...now].filter((d) => !old.has(d));
     const removed = [...old].filter((d) => !now.has(d));
-    const dates = (list) => list.map((d) => h('bdi', { class: 'ltr' }, d)).flatMap((node, i) => (i ? [', ', node] : [node]));
+    const dates = (list) => list.map((d) => ltr(d)).flatMap((node, i) => (i ? [', ', node] : [node]));
     if (added.length || removed.length) {
       rows.push(
         h(
