@@ -4,6 +4,7 @@ body that is not JSON under another content type is refused with 415 and a clear
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from pathlib import Path
@@ -47,3 +48,15 @@ def test_a_body_that_is_not_json_is_refused_with_415(app: str) -> None:
     error = response.json()["error"]
     assert error["code"] == "unsupported_media_type"
     assert "JSON" in error["message"] and error["message_ar"]
+
+
+def test_a_subject_of_spaces_is_refused_naming_the_field_in_both_languages(app: str) -> None:
+    token = requests.post(f"{app}/local/token", json={"sub": "spaces", "groups": ["citizen"]}, timeout=30)
+    body = json.loads(_try_it_bodies()[1]) | {"subject": "   "}
+    response = requests.post(
+        f"{app}/v1/cases", json=body, headers={"Authorization": f"Bearer {token.json()['token']}"}, timeout=30
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert "subject" in error["message"] and "at least 1 character" in error["message"]
+    assert "subject" in error["message_ar"] and "حرف واحد على الأقل" in error["message_ar"]
