@@ -244,4 +244,5 @@ def shot(ui: Ui, name: str) -> None:
     # the picture is of the page, not of the last toast
     ui.page.evaluate("() => { const s = document.getElementById('status'); s.textContent = ''; }")
     ui.page.wait_for_timeout(100)
+    # phones: the screen as it is seen (scrolled to what matters); desktop: the whole page
     ui.page.screenshot(path=str(SCREENS / f"{name}-{ui.lang}{suffix}.png"), full_page=not ui.mobile)

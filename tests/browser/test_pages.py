@@ -145,6 +145,7 @@ def test_key_pages_fit_a_phone(ui: UiFactory, app: str, lang: str) -> None:
     expect(admin.page.locator("table.sla-table")).to_be_visible()
     _fits(admin, "admin entity")
     axe_check(admin, "admin entity")
+    admin.page.evaluate("() => document.querySelector('.sla-table').closest('section').scrollIntoView()")
     shot(admin, "admin-entity")
     for each in (visitor, agent, admin):
         each.no_console_errors()
