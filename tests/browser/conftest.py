@@ -44,6 +44,7 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 ACTION_TIMEOUT_MS = 15_000
+ASSERT_TIMEOUT_MS = 10_000
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -123,6 +124,9 @@ def drain(app: str, timeout: float = 15.0) -> None:
 # -- the browser ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=ASSERT_TIMEOUT_MS)  # 2 shared cores: be patient, never sleep
     if not os.access(CHROMIUM, os.X_OK):
         message = f"{CHROMIUM} is missing: `make test-browser` installs Debian's chromium"
         if os.environ.get("CI"):

@@ -85,7 +85,7 @@ def test_a_citizen_submits_follows_rates_and_reopens(ui: UiFactory, app: str, la
     expect(page.locator("ol.timeline li")).not_to_have_count(0)
     drain(app)
     available = citizen.t("متاح", "Available")
-    for _ in range(20):
+    for _ in range(80):  # the validator runs on the S3 event, after the upload
         page.locator(".attachments .row-between button").click()
         if page.locator(".files .badge", has_text=available).count() == 2:
             break
