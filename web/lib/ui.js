@@ -454,7 +454,7 @@ export function timeline(items, { staff = false, names = null } = {}) {
           internal ? badge(t('timeline.internal'), 'internal') : null,
           h('p', { class: 'timeline-title' }, title),
           staff && !internal && title !== item.summary
-            ? h('p', { class: 'muted small' }, t('timeline.citizenSees'), ' ', h('q', { dir: 'auto' }, item.summary))
+            ? h('p', { class: 'muted small' }, t('timeline.citizenSees'), ' ', quoted(item.summary))
             : null,
           item.text ? h('blockquote', { class: 'timeline-text', dir: 'auto' }, item.text) : null,
           change,
@@ -465,6 +465,12 @@ export function timeline(items, { staff = false, names = null } = {}) {
     );
   }
   return list;
+}
+
+/** Text in quotation marks of the page's language, isolated: the marks never swap sides. */
+function quoted(text) {
+  const [open, close] = getLang() === 'ar' ? ['«', '»'] : ['“', '”'];
+  return h('span', { class: 'quoted' }, open, h('bdi', {}, text), close);
 }
 
 const HIDDEN_DATA = new Set(['to_name_ar', 'to_name_en', 'cycle']);
