@@ -51,7 +51,7 @@ run: $(TEMPLATE)
 
 ## test: the one gate — lint (ruff, mypy over code, tests and fakes), then unit, integration (moto),
 ## infra (template + cdk-nag) and e2e (local runtime)
-test: $(TEMPLATE) lint
+test: $(TEMPLATE) lint chromium
 	$(PYTHON) -m pytest
 
 test-fast: venv
@@ -81,3 +81,16 @@ deploy: $(TEMPLATE)
 
 clean:
 	rm -rf .build cdk.out .pytest_cache .mypy_cache .ruff_cache
+
+## test-browser: the web app in Debian's Chromium (Playwright; never a downloaded browser)
+.PHONY: chromium test-browser screens
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test-browser: $(TEMPLATE) chromium
+	$(PYTHON) -m pytest tests/browser
+
+## screens: regenerate docs/screens/*.png from the browser tests
+screens: $(TEMPLATE) chromium
+	rm -f docs/screens/*.png
+	TAWASUL_SCREENS=1 $(PYTHON) -m pytest tests/browser -q

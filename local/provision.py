@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from local.lambdas import FunctionRegistry, FunctionSpec
 from local.template import Resolver, Resource, Template, TemplateError
@@ -200,6 +201,13 @@ class Provisioner:
         self.state = Provisioned()
         self._integrations: dict[str, str | None] = {}  # integration physical id → function logical id
 
+    def local_origins(self) -> list[str]:
+        """The origins the runtime serves the web app from (its real port, by IP and by name)."""
+        parsed = urlsplit(self.api_endpoint)
+        if not parsed.scheme or not parsed.port:
+            return []
+        return [f"{parsed.scheme}://{host}:{parsed.port}" for host in ("127.0.0.1", "localhost")]
+
     def client(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = self._client_factory(service)
@@ -312,7 +320,8 @@ class Provisioner:
             s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
         cors = (props.get("CorsConfiguration") or {}).get("CorsRules")
         if cors:
-            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [_s3_cors_rule(c) for c in cors]})
+            rules = [_s3_cors_rule(c, self.local_origins()) for c in cors]
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
         versioning = (props.get("VersioningConfiguration") or {}).get("Status")
         if versioning:
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning})
@@ -691,10 +700,15 @@ def _index(spec: dict[str, Any], *, with_projection: bool) -> dict[str, Any]:
     return index
 
 
-def _s3_cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+def _s3_cors_rule(rule: dict[str, Any], local_origins: list[str]) -> dict[str, Any]:
+    """The template's rule, plus the runtime's own origins: the web app is served on `PORT`,
+    whatever the template's `tawasul:allowedOrigins` say (they name port 8080)."""
+    origins = list(rule.get("AllowedOrigins", []))
+    if "*" not in origins:
+        origins += [o for o in local_origins if o not in origins]
     out: dict[str, Any] = {
         "AllowedMethods": rule.get("AllowedMethods", []),
-        "AllowedOrigins": rule.get("AllowedOrigins", []),
+        "AllowedOrigins": origins,
     }
     if rule.get("AllowedHeaders"):
         out["AllowedHeaders"] = rule["AllowedHeaders"]

@@ -10,7 +10,8 @@ import {
   signOut,
 } from './lib/auth.js';
 import { h } from './lib/dom.js';
-import { announce, errorPanel, loading } from './lib/ui.js';
+import { ApiError } from './lib/api.js';
+import { announce, carryToastOnce, errorPanel, keepFieldsUncovered, loading, toastOnNavigation } from './lib/ui.js';
 import { adminEntityView, adminHomeView } from './views/admin.js';
 import { caseView } from './views/case.js';
 import { homeView } from './views/home.js';
@@ -45,6 +46,7 @@ export function currentRoute() {
 }
 
 export function navigate(hash) {
+  carryToastOnce(); // the app moves on after an action: what it announced goes along
   if (window.location.hash === hash) render();
   else window.location.hash = hash;
 }
@@ -54,6 +56,7 @@ async function render() {
   if (window.location.hash && !window.location.hash.startsWith('#/')) return;
   const { path, query } = currentRoute();
   const count = ++renderCount;
+  toastOnNavigation();
   renderHeader();
   let view = notFoundView;
   let params = [];
@@ -71,7 +74,8 @@ async function render() {
   try {
     node = await view({ params, query, navigate });
   } catch (error) {
-    node = errorPanel(error, { retry: render });
+    // A case that does not exist or is not the caller's (the API answers 404 for both).
+    node = error instanceof ApiError && error.status === 404 ? notFoundView({ path }) : errorPanel(error, { retry: render });
   }
   if (count !== renderCount) return; // a newer navigation won
   container.replaceChildren(node);
@@ -83,13 +87,22 @@ async function render() {
   window.scrollTo(0, 0);
 }
 
-function notFoundView() {
+// Not found: a way back to where the user came from (their cases, the queue, administration).
+const WAYS_BACK = [
+  [/^\/cases\//, 'notFound.case.title', 'notFound.case.text', '#/cases', 'nav.myCases'],
+  [/^\/staff\//, 'notFound.case.title', 'notFound.case.text', '#/staff', 'nav.staff'],
+  [/^\/admin\//, 'notFound.entity.title', 'notFound.entity.text', '#/admin', 'nav.admin'],
+];
+
+function notFoundView({ path = currentRoute().path } = {}) {
+  const fallback = [null, 'notFound.title', 'notFound.text', '#/', 'nav.home'];
+  const [, title, text, href, label] = WAYS_BACK.find(([pattern]) => pattern.test(path)) || fallback;
   return h(
     'div',
-    { class: 'card' },
-    h('h1', { tabindex: '-1' }, t('notFound.title')),
-    h('p', {}, t('notFound.text')),
-    h('a', { class: 'btn', href: '#/' }, t('nav.home')),
+    { class: 'card not-found' },
+    h('h1', { tabindex: '-1' }, t(title)),
+    h('p', {}, t(text)),
+    h('p', { class: 'row-center' }, h('a', { class: 'btn btn-primary', href }, t(label)), href !== '#/' ? h('a', { class: 'btn', href: '#/' }, t('nav.home')) : null),
   );
 }
 
@@ -159,6 +172,7 @@ async function start() {
   document.body.dataset.auth = authMode();
 
   document.getElementById('lang-toggle').addEventListener('click', () => setLang(otherLang()));
+  keepFieldsUncovered();
   onLangChange(() => {
     applyStatic(document);
     render();

@@ -35,6 +35,14 @@ export function t(key, vars) {
   return text.replace(/\{(\w+)\}/g, (match, name) => (name in vars ? String(vars[name]) : match));
 }
 
+/** A count in words by the language's plural rules (Arabic has six forms): `key.zero`,
+ * `key.one`, `key.two`, `key.few`, `key.many` where they exist, else `key`; `{n}` filled. */
+export function tPlural(key, n, vars = {}) {
+  const rule = n === 0 ? 'zero' : new Intl.PluralRules(lang).select(n);
+  const form = `${key}.${rule}`;
+  return t(form in (dictionaries[lang] || {}) ? form : key, { ...vars, n });
+}
+
 /** The key if it exists, else the fallback text (for values the API may add later). */
 export function tMaybe(key, fallback) {
   return key in (dictionaries[lang] || {}) ? t(key) : fallback;

@@ -378,3 +378,17 @@ def test_validator_retries_when_the_case_changed_meanwhile(
     assert calls == [1, 2]
     kinds = [e.kind for e in world.cases.timelines[world.reference]]
     assert kinds.count(EventKind.ATTACHMENT_ADDED) == 1
+
+
+def test_an_upload_that_never_came_does_not_stay_pending_forever(
+    service: CaseAttachments, attachments: FakeAttachments, reference: str, now: list[datetime]
+) -> None:
+    # Given an upload that was asked for and then failed or was abandoned
+    abandoned = service.request_upload(OWNER, reference, Side.CITIZEN, PNG).attachment
+    assert [a.status for a in service.list(OWNER, reference, Side.CITIZEN)] == [AttachmentStatus.PENDING]
+    # When its window (presigned expiry plus grace) has passed
+    now.append(now[-1] + timedelta(seconds=300 + 900 + 1))
+    # Then it is no longer listed as "being checked", and its slot is given back
+    assert service.list(OWNER, reference, Side.CITIZEN) == []
+    stored = attachments.get(reference, abandoned.attachment_id)
+    assert stored is not None and stored.status is AttachmentStatus.EXPIRED

@@ -15,6 +15,7 @@ once used never starts again (ExecutionAlreadyExists), stopping a stopped one is
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -179,10 +180,8 @@ class CaseLifecycle(RuleBasedStateMachine):
 
     @rule()
     def rate(self) -> None:
-        try:
+        with contextlib.suppress(TawasulError):  # no survey open, or already answered
             self.surveys.answer(CITIZEN, self.reference, SurveyAnswer(satisfaction=2, resolved=False))
-        except TawasulError:
-            pass
 
     @rule()
     def reopen(self) -> None:

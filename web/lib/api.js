@@ -22,8 +22,8 @@ export class ApiError extends Error {
   /** The API's own message in the UI language, else a generic one for the status. */
   display() {
     const own = getLang() === 'ar' ? this.messageAr || this.messageEn : this.messageEn || this.messageAr;
-    if (own && this.code !== 'http') return own;
     if (this.code === 'upload_failed') return t('error.upload');
+    if (own && this.code !== 'http') return own;
     if (this.status === 0) return t('error.network');
     if (this.status === 401) return t('error.401');
     if (this.status === 403) return t('error.403');
@@ -112,8 +112,10 @@ export function uploadToBucket(upload, file, onProgress) {
       if (xhr.status >= 200 && xhr.status < 300) resolve();
       else reject(new ApiError(xhr.status, 'upload_failed'));
     });
-    xhr.addEventListener('error', () => reject(new ApiError(0, 'network')));
-    xhr.addEventListener('abort', () => reject(new ApiError(0, 'network')));
+    // The storage refused or could not be reached: the file was not added (not "check your
+    // connection": the API itself answered a moment ago).
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'upload_failed')));
+    xhr.addEventListener('abort', () => reject(new ApiError(0, 'upload_failed')));
     xhr.send(form);
   });
 }

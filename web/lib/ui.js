@@ -6,21 +6,58 @@ import { dateTime, entityName, fileSize, groupReference } from './format.js';
 
 // --- announcements (the one aria-live region of the page) ------------------------------------
 let toastTimer = null;
+let showTimer = null;
+let toastPage = null; // the page (hash) the toast belongs to
+let carryToast = false; // the app itself navigates right after an action: its toast goes along
 
 export function announce(text, kind = 'info') {
   const region = document.getElementById('status');
   if (!region) return;
   region.textContent = '';
   region.className = `toast toast-${kind}`;
+  toastPage = window.location.hash;
   // A fresh text node after clearing makes screen readers announce repeated messages too.
-  window.setTimeout(() => {
+  window.clearTimeout(showTimer);
+  showTimer = window.setTimeout(() => {
     region.textContent = text;
   }, 30);
   window.clearTimeout(toastTimer);
-  toastTimer = window.setTimeout(() => {
-    region.textContent = '';
-    region.className = 'toast';
-  }, 7000);
+  toastTimer = window.setTimeout(clearToast, 7000);
+}
+
+export function clearToast() {
+  const region = document.getElementById('status');
+  window.clearTimeout(showTimer);
+  window.clearTimeout(toastTimer);
+  if (!region) return;
+  region.textContent = '';
+  region.className = 'toast';
+}
+
+/** The next page change comes from the app (after sign-in, a transfer…): keep its toast. */
+export function carryToastOnce() {
+  carryToast = true;
+}
+
+/** On every page change: a toast stays only when the app itself moved on after announcing it. */
+export function toastOnNavigation() {
+  if (carryToast) toastPage = window.location.hash;
+  else if (toastPage !== window.location.hash) clearToast();
+  carryToast = false;
+}
+
+/** A toast never covers the field being filled in (phones: the keyboard leaves little room). */
+export function keepFieldsUncovered() {
+  document.addEventListener('focusin', (event) => {
+    const region = document.getElementById('status');
+    const target = event.target;
+    if (!region || !region.textContent || !(target instanceof Element) || target === region) return;
+    if (!target.matches('input, select, textarea, button, a')) return;
+    const a = region.getBoundingClientRect();
+    const b = target.getBoundingClientRect();
+    const overlaps = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    if (overlaps) clearToast();
+  });
 }
 
 // --- page structure --------------------------------------------------------------------------
@@ -151,9 +188,20 @@ export function formError() {
  */
 export function onSubmit(form, action, onDone) {
   const error = form.querySelector('.form-error') || form.appendChild(formError());
+  // Our own messages, in the page's language: never the browser's bubbles (in its language).
+  form.noValidate = true;
+  form.addEventListener('input', (event) => {
+    if (event.target instanceof Element) event.target.removeAttribute('aria-invalid');
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    if (!form.reportValidity()) return;
+    const problems = validate(form);
+    if (problems.length) {
+      error.textContent = problems.map((p) => p.message).join(' ');
+      error.hidden = false;
+      problems[0].control.focus();
+      return;
+    }
     const buttons = [...form.querySelectorAll('button[type="submit"]')];
     buttons.forEach((b) => {
       b.disabled = true;
@@ -166,7 +214,8 @@ export function onSubmit(form, action, onDone) {
     } catch (failure) {
       error.textContent = errorText(failure);
       error.hidden = false;
-      if (!(failure instanceof ApiError)) console.error(failure);
+      // A refusal with its own message (ApiError, or a form's check) is no bug to log.
+      if (typeof failure?.display !== 'function') console.error(failure);
     } finally {
       buttons.forEach((b) => {
         b.disabled = false;
@@ -175,6 +224,61 @@ export function onSubmit(form, action, onDone) {
     }
   });
   return form;
+}
+
+/** The name a person sees for a control: its aria-label, its label, or its group's legend. */
+export function controlName(control) {
+  const own = control.getAttribute('aria-label');
+  if (own) return own.trim();
+  const label = control.id ? document.querySelector(`label[for="${control.id}"]`) : null;
+  const group = control.type === 'radio' || control.type === 'checkbox' ? control.closest('fieldset')?.querySelector('legend') : null;
+  const source = group || label;
+  if (!source) return control.name || '';
+  const copy = source.cloneNode(true);
+  copy.querySelectorAll('.required').forEach((mark) => mark.remove());
+  return copy.textContent.trim();
+}
+
+function problemOf(control) {
+  const v = control.validity;
+  const field = controlName(control);
+  const blank = typeof control.value === 'string' && control.value.length > 0 && !control.value.trim();
+  if (v.valueMissing) return t(control.type === 'radio' ? 'validation.choose' : 'validation.required', { field });
+  if (control.required && blank) return t('validation.blank', { field });
+  if (v.badInput) return t('validation.number', { field });
+  if (v.rangeUnderflow) return t('validation.min', { field, min: control.min });
+  if (v.rangeOverflow) return t('validation.max', { field, max: control.max });
+  if (v.stepMismatch) return t('validation.whole', { field });
+  if (v.tooShort) return t('validation.tooShort', { field, n: control.minLength });
+  if (v.tooLong) return t('validation.tooLong', { field, n: control.maxLength });
+  if (v.typeMismatch) return t(control.type === 'email' ? 'validation.email' : 'validation.format', { field });
+  if (v.patternMismatch) {
+    const hint = control.id ? document.getElementById(`${control.id}-hint`)?.textContent : '';
+    return [t('validation.format', { field }), hint].filter(Boolean).join(' ');
+  }
+  if (!v.valid) return t('validation.format', { field });
+  return null;
+}
+
+/** Every invalid control of a form (its own and those tied to it with form=), named. */
+export function validate(form) {
+  const problems = [];
+  const seenGroups = new Set();
+  for (const control of form.elements) {
+    if (!control.willValidate || control.disabled) continue;
+    if (control.type === 'radio') {
+      if (seenGroups.has(control.name)) continue;
+      seenGroups.add(control.name);
+    }
+    const message = problemOf(control);
+    if (message) {
+      control.setAttribute('aria-invalid', 'true');
+      problems.push({ control, message });
+    } else {
+      control.removeAttribute('aria-invalid');
+    }
+  }
+  return problems;
 }
 
 export function submitButton(label, className = 'btn btn-primary') {
@@ -322,7 +426,7 @@ export function timeline(items, { staff = false, names = null } = {}) {
     const internal = item.visibility === 'internal';
     const title = staff ? tMaybe(`event.${item.event}`, item.summary) : item.summary;
     const meta = [
-      h('time', { datetime: item.at }, dateTime(item.at)),
+      h('bdi', {}, h('time', { datetime: item.at }, dateTime(item.at))),
       ' · ',
       staff && item.actor === 'citizen' ? t('actor.citizen') : t(ACTOR_KEY[item.actor] || 'actor.system'),
       staff && item.actor_id ? [' (', ltr(item.actor_id), ')'] : null,
@@ -350,7 +454,7 @@ export function timeline(items, { staff = false, names = null } = {}) {
           internal ? badge(t('timeline.internal'), 'internal') : null,
           h('p', { class: 'timeline-title' }, title),
           staff && !internal && title !== item.summary
-            ? h('p', { class: 'muted small' }, t('timeline.citizenSees'), ' ', h('q', { dir: 'auto' }, item.summary))
+            ? h('p', { class: 'muted small' }, t('timeline.citizenSees'), ' ', quoted(item.summary))
             : null,
           item.text ? h('blockquote', { class: 'timeline-text', dir: 'auto' }, item.text) : null,
           change,
@@ -361,6 +465,12 @@ export function timeline(items, { staff = false, names = null } = {}) {
     );
   }
   return list;
+}
+
+/** Text in quotation marks of the page's language, isolated: the marks never swap sides. */
+function quoted(text) {
+  const [open, close] = getLang() === 'ar' ? ['«', '»'] : ['“', '”'];
+  return h('span', { class: 'quoted' }, open, h('bdi', {}, text), close);
 }
 
 const HIDDEN_DATA = new Set(['to_name_ar', 'to_name_en', 'cycle']);

@@ -1,5 +1,5 @@
 // Administration (oversight only): entities, their SLA policies and calendars, the audit log.
-import { getLang, t } from '../i18n.js';
+import { getLang, t, tMaybe } from '../i18n.js';
 import { api, entities, forgetCatalogue } from '../lib/api.js';
 import { currentUser } from '../lib/auth.js';
 import { h, ltr } from '../lib/dom.js';
@@ -176,7 +176,7 @@ export async function adminEntityView({ params }) {
       const days = LEVELS.map((level) =>
         h('input', {
           type: 'number',
-          min: '0',
+          min: '1',
           max: '365',
           step: '1',
           required: true,
@@ -212,9 +212,9 @@ export async function adminEntityView({ params }) {
           'tr',
           {},
           h('th', { scope: 'row' }, typeLabel, policy.configured ? null : h('span', { class: 'muted small block' }, t('admin.default'))),
-          days.map((d) => h('td', {}, d)),
-          h('td', {}, warn),
-          h('td', {}, form),
+          days.map((d, level) => h('td', { 'data-label': t(`level.${level}`) }, d)),
+          h('td', { 'data-label': t('admin.warnPercent') }, warn),
+          h('td', { class: 'sla-save' }, form),
         ),
       );
     }
@@ -247,12 +247,15 @@ export async function adminEntityView({ params }) {
       form,
       () => {
         const week = days.map((d) => d.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
-        const list = holidays.value
-          .split(/[\s,]+/)
-          .map((s) => s.trim())
-          .filter(Boolean);
-        const bad = list.find((d) => !/^\d{4}-\d{2}-\d{2}$/.test(d));
-        if (bad) throw Object.assign(new Error('date'), { display: () => t('admin.badHoliday', { value: bad }) });
+        const lines = holidays.value.split('\n').map((line) => line.trim());
+        const badLine = lines.findIndex((line) => line && !isDate(line));
+        if (badLine >= 0) {
+          holidays.setAttribute('aria-invalid', 'true');
+          holidays.focus();
+          const message = t('admin.badHolidayLine', { line: badLine + 1, value: lines[badLine] });
+          throw Object.assign(new Error('date'), { display: () => message });
+        }
+        const list = lines.filter(Boolean);
         if (!week.length) throw Object.assign(new Error('week'), { display: () => t('admin.needDay') });
         return api.put(`${path}/calendar`, { time_zone: zone.value.trim(), week, day_start: start.value, day_end: end.value, holidays: list });
       },
@@ -264,18 +267,7 @@ export async function adminEntityView({ params }) {
   function auditSection() {
     const { node } = pagedList({
       fetchPage: (next) => api.get(`${path}/audit`, { query: { limit: 20, next_token: next } }),
-      renderItem: (item) =>
-        h(
-          'li',
-          { class: 'audit-item' },
-          h('p', {}, h('strong', {}, item.action), ' · ', ltr(item.actor_id), ' · ', h('time', { datetime: item.at }, dateTime(item.at))),
-          h(
-            'div',
-            { class: 'audit-diff' },
-            item.before ? h('div', {}, h('p', { class: 'muted small' }, t('admin.before')), h('pre', { dir: 'ltr' }, JSON.stringify(item.before, null, 1))) : null,
-            h('div', {}, h('p', { class: 'muted small' }, t('admin.after')), h('pre', { dir: 'ltr' }, JSON.stringify(item.after, null, 1))),
-          ),
-        ),
+      renderItem: auditItem,
       emptyText: t('admin.auditEmpty'),
       listClass: 'audit',
     });
@@ -284,4 +276,105 @@ export async function adminEntityView({ params }) {
 
   show(profile);
   return holder;
+}
+
+/** YYYY-MM-DD and a real day of the calendar (not 2026-13-01 nor 2026-02-30). */
+function isDate(text) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
+
+// --- the audit log, as a reviewer reads it: who, what, before → after -------------------------
+const AUDIT_FIELDS = {
+  name_ar: 'admin.nameAr',
+  name_en: 'admin.nameEn',
+  joined: 'admin.joined',
+  warn_fraction_percent: 'admin.warnPercent',
+  time_zone: 'admin.timeZone',
+  week: 'admin.week',
+  day_start: 'admin.dayStart',
+  day_end: 'admin.dayEnd',
+};
+
+function auditValue(key, value) {
+  if (value === undefined || value === null || value === '') return h('span', { class: 'muted' }, '—');
+  if (typeof value === 'boolean') return t(value ? 'common.yes' : 'common.no');
+  if (key === 'week') return value.map((day) => t(`day.${day}`)).join(getLang() === 'ar' ? '، ' : ', ');
+  return h('bdi', {}, String(value));
+}
+
+function change(label, before, after, key, created) {
+  const same = JSON.stringify(before) === JSON.stringify(after);
+  if (!created && same) return null;
+  return h(
+    'li',
+    { class: 'audit-change' },
+    h('span', { class: 'audit-field' }, label),
+    ' ',
+    created ? null : [h('del', {}, auditValue(key, before)), ' ', h('span', { 'aria-hidden': 'true' }, getLang() === 'ar' ? '←' : '→'), h('span', { class: 'visually-hidden' }, t('audit.becomes')), ' '],
+    h('ins', {}, auditValue(key, after)),
+  );
+}
+
+function auditChanges(item) {
+  const before = item.before || {};
+  const after = item.after || {};
+  const created = !item.before;
+  const rows = [];
+  if ('days_per_level' in after) {
+    LEVELS.forEach((level) =>
+      rows.push(change(t('audit.daysAt', { level: t(`level.${level}`) }), before.days_per_level?.[level], after.days_per_level[level], 'days', created)),
+    );
+  }
+  for (const [key, labelKey] of Object.entries(AUDIT_FIELDS)) {
+    if (key in after || key in before) rows.push(change(t(labelKey), before[key], after[key], key, created));
+  }
+  if ('holidays' in after) {
+    const old = new Set(before.holidays || []);
+    const now = new Set(after.holidays || []);
+    const added = [...now].filter((d) => !old.has(d));
+    const removed = [...old].filter((d) => !now.has(d));
+    const dates = (list) => list.map((d) => ltr(d)).flatMap((node, i) => (i ? [', ', node] : [node]));
+    if (added.length || removed.length) {
+      rows.push(
+        h(
+          'li',
+          { class: 'audit-change' },
+          h('span', { class: 'audit-field' }, t('admin.holidays')),
+          ' ',
+          added.length ? h('ins', {}, t('audit.added'), ' ', dates(added)) : null,
+          added.length && removed.length ? ' · ' : null,
+          removed.length ? h('del', {}, t('audit.removed'), ' ', dates(removed)) : null,
+        ),
+      );
+    }
+  }
+  const shown = rows.filter(Boolean);
+  return shown.length ? h('ul', { class: 'audit-changes' }, shown) : h('p', { class: 'muted small' }, t('audit.noChange'));
+}
+
+function auditTitle(item) {
+  const caseType = (item.after || {}).case_type;
+  if (item.action === 'sla_policy_set' && caseType) return t('audit.sla_policy_set.type', { type: t(`type.${caseType}`) });
+  return tMaybe(`audit.${item.action}`, t('audit.other'));
+}
+
+function auditItem(item) {
+  return h(
+    'li',
+    { class: 'audit-item' },
+    h('p', { class: 'audit-what' }, h('strong', {}, auditTitle(item))),
+    h(
+      'p',
+      { class: 'audit-who muted small' },
+      t('audit.by'),
+      ' ',
+      ltr(item.actor_id),
+      ' · ',
+      // The date keeps its own order inside the other direction's text.
+      h('bdi', {}, h('time', { datetime: item.at }, dateTime(item.at))),
+    ),
+    auditChanges(item),
+  );
 }

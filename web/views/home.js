@@ -1,5 +1,5 @@
 // The public home page: what Tawasul is, and the catalogue of entities with search.
-import { t } from '../i18n.js';
+import { t, tPlural } from '../i18n.js';
 import { entities } from '../lib/api.js';
 import { currentUser } from '../lib/auth.js';
 import { h } from '../lib/dom.js';
@@ -61,7 +61,7 @@ export async function homeView() {
       (e) => !query || normalize(e.name_ar).includes(query) || normalize(e.name_en).includes(query) || e.id.includes(query),
     );
     grid.replaceChildren(...matches.map(entityCard));
-    count.textContent = matches.length ? t('catalogue.count', { n: matches.length }) : '';
+    count.textContent = matches.length ? tPlural('catalogue.count', matches.length) : '';
     if (!matches.length) grid.append(h('li', {}, empty(t('catalogue.none'))));
   }
   search.addEventListener('input', show);

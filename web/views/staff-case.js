@@ -58,14 +58,18 @@ export async function staffCaseView({ params, navigate }) {
     const ref = groupReference(current.reference);
     const open = OPEN.includes(current.status);
     const queueHref = `#/staff/queue/${current.entity_id}/${current.status}`;
+    const paused = current.status === 'awaiting_info';
 
     const facts = h(
       'dl',
       { class: 'facts facts-stacked' },
       h('dt', {}, t('staff.col.sla')),
-      h('dd', {}, slaBadge(current.sla_state)),
+      // Awaiting the citizen: the clock is paused (decision 007), the due time moves on reply.
+      paused
+        ? h('dd', { class: 'sla-paused' }, badge(t('staff.clockPaused'), 'warn'), h('span', { class: 'muted small block' }, t('staff.clockPausedText')))
+        : h('dd', {}, slaBadge(current.sla_state)),
       h('dt', {}, t('staff.due')),
-      h('dd', {}, h('time', { datetime: current.due_at }, dateTime(current.due_at)), open ? h('span', { class: 'muted small block' }, relative(current.due_at)) : null),
+      h('dd', {}, h('time', { datetime: current.due_at }, dateTime(current.due_at)), open && !paused ? h('span', { class: 'muted small block' }, relative(current.due_at)) : null),
       current.warn_at ? h('dt', {}, t('staff.warnAt')) : null,
       current.warn_at ? h('dd', {}, h('time', { datetime: current.warn_at }, dateTime(current.warn_at))) : null,
       h('dt', {}, t('staff.col.level')),
@@ -129,7 +133,7 @@ export async function staffCaseView({ params, navigate }) {
   }
 
   function action(titleKey, formNode, { open: expanded = false, danger = false } = {}) {
-    return h('details', { class: `action${danger ? ' action-danger' : ''}`, open: expanded }, h('summary', {}, t(titleKey)), formNode);
+    return h('details', { class: `action${danger ? ' action-danger' : ''}`, open: expanded, 'data-action': titleKey }, h('summary', {}, t(titleKey)), formNode);
   }
 
   function messageAction(endpoint, label, hint, messageKey, keyName = 'message') {

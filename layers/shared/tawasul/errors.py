@@ -41,7 +41,7 @@ class CaseNotFound(TawasulError):
     status = 404
     code = "case_not_found"
     message = "No case with this reference."
-    message_ar = "لا توجد حالة بهذا الرقم المرجعي."
+    message_ar = "لا يوجد طلب بهذا الرقم المرجعي."
 
 
 class IllegalTransition(TawasulError):
@@ -55,7 +55,7 @@ class ConcurrentChange(TawasulError):
     status = 409
     code = "concurrent_change"
     message = "The case was changed by someone else; reload it and try again."
-    message_ar = "تم تعديل الحالة من قبل شخص آخر؛ يرجى إعادة التحميل والمحاولة مجددًا."
+    message_ar = "عدّل شخص آخر هذا الطلب في هذه الأثناء؛ يرجى إعادة التحميل والمحاولة مجددًا."
 
 
 class IdempotencyKeyReused(TawasulError):

@@ -37,11 +37,37 @@ def error_response(error: TawasulError) -> Response:
     )
 
 
-def _validation_message(errors: list[dict[str, Any]]) -> str:
+# The rule each common validation error breaks, in Arabic (the English is pydantic's own).
+_RULES_AR = {
+    "missing": "حقل مطلوب",
+    "string_too_short": "يجب ألا يقل عن {min_length} أحرف",
+    "string_too_long": "يجب ألا يزيد على {max_length} حرفًا",
+    "string_pattern_mismatch": "الصيغة غير صحيحة",
+    "greater_than_equal": "يجب ألا يقل عن {ge}",
+    "less_than_equal": "يجب ألا يزيد على {le}",
+    "too_short": "عدد العناصر أقل من {min_length}",
+    "too_long": "عدد العناصر أكثر من {max_length}",
+    "literal_error": "قيمة غير مقبولة",
+    "extra_forbidden": "حقل غير معروف",
+}
+
+
+def _validation_message(errors: list[dict[str, Any]], arabic: bool = False) -> str:
+    """Each field with the rule it breaks: `subject: String should have at least 1 character`."""
     parts = []
     for err in errors[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        rule = err.get("msg", "invalid")
+        if arabic:
+            ctx = err.get("ctx") or {}
+            if err.get("type") == "string_too_short" and ctx.get("min_length") == 1:
+                rule = "يجب أن يحتوي على حرف واحد على الأقل"
+            else:
+                try:
+                    rule = _RULES_AR.get(str(err.get("type")), "قيمة غير صالحة").format(**ctx)
+                except (KeyError, IndexError):
+                    rule = "قيمة غير صالحة"
+        parts.append(f"{where}: {rule}")
     return "; ".join(parts)
 
 
@@ -58,7 +84,9 @@ def create_app() -> APIGatewayHttpResolver:
         errors = list(error.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(InvalidRequest("The body is not valid JSON.", "المحتوى ليس JSON صالحًا."))
-        return error_response(ValidationFailed(_validation_message(errors), "بعض الحقول غير صالحة."))
+        return error_response(
+            ValidationFailed(_validation_message(errors), _validation_message(errors, True))
+        )
 
     @app.not_found
     def _no_route(_error: Exception) -> Response:
@@ -106,16 +134,43 @@ def body_size(event: dict[str, Any]) -> int:
     return len(body.encode("utf-8"))
 
 
+def _raw(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": JSON}, "body": json.dumps(body)}
+
+
+def as_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Every body of this API is JSON. A JSON body under another content type (``curl -d`` sends
+    ``application/x-www-form-urlencoded``) is taken as JSON; the event to route, or None when the
+    body is not JSON either (415)."""
+    body = event.get("body")
+    headers = event.get("headers") or {}
+    declared = str(headers.get("content-type") or "").split(";")[0].strip().lower()
+    if not body or declared == JSON or declared.endswith("+json"):
+        return event
+    try:
+        json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
+    except ValueError:
+        return None
+    return {**event, "headers": {**headers, "content-type": JSON}}
+
+
 def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Refuse bodies over the limit before anything parses them, then route."""
+    """Refuse bodies over the limit before anything parses them, and bodies that are not JSON;
+    then route."""
     if body_size(event) > get_settings().max_body_bytes:
         error = PayloadTooLarge()
-        return {
-            "statusCode": error.status,
-            "headers": {"Content-Type": JSON},
-            "body": json.dumps(error_body(error.code, error.message, error.message_ar)),
-        }
-    return app.resolve(event, context)
+        return _raw(error.status, error_body(error.code, error.message, error.message_ar))
+    routed = as_json_body(event)
+    if routed is None:
+        return _raw(
+            415,
+            error_body(
+                "unsupported_media_type",
+                "The body must be JSON (Content-Type: application/json).",
+                "يجب أن يكون محتوى الطلب بصيغة JSON (Content-Type: application/json).",
+            ),
+        )
+    return app.resolve(routed, context)
 
 
 def once(

@@ -128,12 +128,18 @@ class CaseAttachments:
         return Upload(attachment, form, now + timedelta(seconds=self._lifetimes.upload_seconds))
 
     def list(self, caller: Caller, reference: str, side: Side) -> list[Attachment]:
+        """The case's files. An upload that never came (failed or abandoned) past its window is
+        expired here, its slot given back: it does not stay "being checked" forever."""
         record = self._case(caller, reference, side, Permission.READ)
-        return [
-            a
-            for a in self._attachments.list(record.case.reference)
-            if a.status is not AttachmentStatus.EXPIRED
-        ]
+        now = clock.now()
+        listed = []
+        for attachment in self._attachments.list(record.case.reference):
+            if attachment.upload_window_closed(now, self._lifetimes.upload_window):
+                self._attachments.expire(attachment)
+                continue
+            if attachment.status is not AttachmentStatus.EXPIRED:
+                listed.append(attachment)
+        return listed
 
     def download(self, caller: Caller, reference: str, side: Side, attachment_id: str) -> Download:
         """A short-lived download link, for checked files only."""

@@ -143,7 +143,9 @@ def _require_oversight(caller: Caller) -> None:
 
 
 def _policy_fields(policy: Any) -> dict[str, Any]:
+    """The audited shape of a policy: with its case type, so a reviewer sees which one changed."""
     return {
+        "case_type": str(policy.case_type),
         "days_per_level": list(policy.days_per_level),
         "warn_fraction_percent": policy.warn_fraction_percent,
     }
