@@ -16,6 +16,7 @@ once used never starts again (ExecutionAlreadyExists), stopping a stopped one is
 from __future__ import annotations
 
 import contextlib
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -219,7 +220,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         changes = [e for e in self.table.timelines[self.reference] if e.status_to is not None]
         assert changes, "the submission is the first status change"
         assert changes[-1].status_to is case.status, (changes[-1].kind, case.status)
-        for earlier, later in zip(changes, changes[1:], strict=False):
+        for earlier, later in itertools.pairwise(changes):
             assert later.status_from is earlier.status_to, (earlier.kind, later.kind)
 
     @invariant()
