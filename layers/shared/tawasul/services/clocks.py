@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from tawasul import clock
 from tawasul.domain.case import (
     ActorRole,
@@ -20,6 +22,7 @@ from tawasul.domain.case import (
     timeline_entry,
 )
 from tawasul.domain.sla import CLOCKED_STATUSES, LEVELS, TOP_LEVEL, level_deadline
+from tawasul.observability import metrics
 from tawasul.ports import CaseRepository, Catalogue, Clocks
 from tawasul.services.dispatch import ItemChange
 
@@ -120,6 +123,9 @@ class DeadlineTicks:
             "due_at": clock.iso(due),
         }
         self._cases.save(case, after, _system_entry(now, EventKind.ESCALATED, Visibility.PUBLIC, data))
+        if case.sla_state is not SlaState.BREACHED:  # the first due time of this case has passed
+            metrics.add_metric(name="SlaBreached", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="CaseEscalated", unit=MetricUnit.Count, value=1)
         return _continue(after, warn_at=warn, due_at=due)
 
 
