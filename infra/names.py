@@ -113,6 +113,7 @@ ACCESS_LOG_FIELDS = {
     "integrationError": "$context.integrationErrorMessage",
     "error": "$context.error.message",
     "authorizerError": "$context.authorizer.error",
+    "path": "$context.path",
 }
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -168,3 +169,10 @@ AUTH_DOMAIN_OUTPUT = "AuthDomain"
 WEB_CACHE_CONTROL = "public, max-age=0, s-maxage=86400, must-revalidate"
 HSTS_SECONDS = 2 * 365 * 24 * 3600
 WEB_ACCESS_LOG_PREFIX = "web/"
+
+# --- reconciler (docs/decisions/013) ------------------------------------------------------------
+RECONCILER = "reconciler"
+RECONCILE_EVERY_MINUTES = 5
+RECONCILER_TIMEOUT_SECONDS = 240  # less than the schedule's period: runs never overlap
+RECONCILER_MEMORY_MB = 512
+REPAIRS_METRIC = "Repairs"  # tawasul/services/reconciler.py REPAIRS_METRIC

@@ -33,7 +33,9 @@ def wired(staffed: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, s
     queue = sqs.create_queue(QueueName="probe")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events.put_rule(
-        Name="probe", EventBusName=names.EVENT_BUS_NAME, EventPattern=json.dumps({"source": [names.EVENT_SOURCE]})
+        Name="probe",
+        EventBusName=names.EVENT_BUS_NAME,
+        EventPattern=json.dumps({"source": [names.EVENT_SOURCE]}),
     )
     events.put_targets(Rule="probe", EventBusName=names.EVENT_BUS_NAME, Targets=[{"Id": "probe", "Arn": arn}])
     wait = json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 3600, "End": True}}})
@@ -199,7 +201,8 @@ def test_every_loss_at_once_is_restored_exactly_once_and_counted(wired: dict[str
     dispatch()
     consume(wired["queue"], notify=False)
     boto3.client("stepfunctions").stop_execution(
-        executionArn=wired[names.CLOCK_STATE_MACHINE].replace(":stateMachine:", ":execution:") + f":{stopped}-1"
+        executionArn=wired[names.CLOCK_STATE_MACHINE].replace(":stateMachine:", ":execution:")
+        + f":{stopped}-1"
     )
     dropped = submit()
     # When the reconciler runs after the grace period
