@@ -111,6 +111,7 @@ def test_functions_are_the_expected_ones(resources: Resources, functions: Functi
         names.NOTIFY,
         names.ATTACHMENTS,
         names.TOKENS,
+        names.RECONCILER,
     }
     # ... and the only other function is CDK's BucketDeployment handler (web app, deploy time only)
     framework = [
