@@ -123,6 +123,15 @@ CATALOGUE_VERSION_PROPERTY = "Version"
 # --- monitoring ------------------------------------------------------------------------------
 ALARM_PERIOD_MINUTES = 5
 API_5XX_THRESHOLD = 5  # 5xx answers per period before someone should look
+API_5XX_RATE_PERCENT = 5  # ... or this share of the requests of a period
+API_5XX_RATE_MIN_REQUESTS = 20  # (the rate says nothing below this many requests)
+API_P99_LATENCY_MS = 3000  # three periods in a row
+ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000  # the dispatcher is five minutes behind the stream
+SLA_BREACH_SPIKE_PER_HOUR = 20  # cases breaching their first due time within an hour
+CTX_ALARM_EMAIL = "tawasul:alarmEmail"  # who the alarm topic e-mails (the stage's context)
+REFERENCE_PLACEHOLDER = "TW-XXXX-XXXX-XX"  # the saved query "Reference": replace it in the console
+CHANNELS = ("portal", "app", "call_centre", "walk_in", "open311")  # tawasul.domain.case.Channel
+REPAIR_KINDS = ("event", "notification", "clock", "survey")  # tawasul.services.reconciler.KINDS
 
 # --- events, surveys and notifications (docs/events.md) -------------------------------------
 CTX_SENDER_EMAIL = "tawasul:senderEmail"  # the SES identity notifications are sent from

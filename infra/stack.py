@@ -153,7 +153,19 @@ class TawasulStack(Stack):
             allowed_origins=allowed_origins,
         )
         self.monitoring = Monitoring(
-            self, "Monitoring", functions=self.functions.functions, stage=self.api.stage
+            self,
+            "Monitoring",
+            functions=self.functions.functions,
+            stage=self.api.stage,
+            access_logs=self.api.access_logs,
+            table=data.table,
+            dispatcher_failures=self.stream.failures,
+            failure_queues=self.events.failures,
+            state_machines={
+                names.CLOCK_STATE_MACHINE: self.clocks.state_machine,
+                names.SURVEY_WINDOW_STATE_MACHINE: self.events.survey_window,
+            },
+            alarm_email=self.node.try_get_context(names.CTX_ALARM_EMAIL),
         )
         self.web = Web(
             self,

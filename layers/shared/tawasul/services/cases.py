@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
 from tawasul import clock
 from tawasul.domain.access import Caller
 from tawasul.domain.case import (
@@ -25,6 +27,7 @@ from tawasul.domain.catalogue import EntityProfile
 from tawasul.domain.lifecycle import OPEN_FOR_MESSAGES, Action, Status, next_status
 from tawasul.domain.reference import new_reference, parse_reference
 from tawasul.domain.sla import first_deadline, resumed_deadline
+from tawasul.observability import metrics
 from tawasul.errors import (
     CaseNotFound,
     IllegalTransition,
@@ -91,6 +94,10 @@ def open_case(
             cases.create(case, entry)
         except ReferenceTaken:
             continue
+        with single_metric(
+            name="CasesSubmitted", unit=MetricUnit.Count, value=1, namespace=metrics.namespace
+        ) as metric:  # per channel, for the dashboard (docs/operations.md)
+            metric.add_dimension(name="channel", value=new.channel.value)
         return CaseRecord(case=case, timeline=(entry,))
     raise RuntimeError("could not allocate a free reference")
 

@@ -46,6 +46,8 @@ class ClockController:
         same_cycle = bool(new and old and _cycle(new) == _cycle(old))
         if old and old_on and not (new_on and same_cycle):
             self._clocks.stop(old["reference"], _cycle(old))
+            # the clock's expected aborts: the alarm on aborted executions subtracts them
+            metrics.add_metric(name="ClockStopped", unit=MetricUnit.Count, value=1)
         if new and new_on and not (old_on and same_cycle):
             self._clocks.start(
                 new["reference"], _cycle(new), str(new.get("warn_at") or new["due_at"]), str(new["due_at"])
