@@ -19,6 +19,21 @@ TAGS = {"project": "tawasul"}
 CTX_ALLOWED_ORIGINS = "tawasul:allowedOrigins"
 CTX_NATIONAL_IDP = "tawasul:nationalIdp"  # {"issuer", "clientId", "clientSecretParameter"?}
 
+# --- stages (README "Deploy", docs/operations.md) --------------------------------------------------
+# `make deploy STAGE=dev` synthesizes the stack `Tawasul-dev` from cdk.json's "tawasul:stages"
+# entry `dev`: its account and region are pinned and its settings become the context keys above.
+# Without a stage (make synth, make run, the tests) the stack is `Tawasul`, as before.
+CTX_STAGE = "tawasul:stage"
+CTX_STAGES = "tawasul:stages"
+DEFAULT_REGION = "me-south-1"
+STAGE_ENV = "TAWASUL_STAGE"
+
+
+def staged(name: str, stage: str | None) -> str:
+    """A resource name that two stages in one account do not share: ``name-<stage>``."""
+    return f"{name}-{stage}" if stage else name
+
+
 # --- functions (folder names under functions/) ----------------------------------------------
 CITIZEN_API = "citizen_api"
 STAFF_API = "staff_api"

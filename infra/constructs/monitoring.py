@@ -434,7 +434,11 @@ class Monitoring(Construct):
             ),
             graph(
                 "DynamoDB system errors",
-                [table.metric_system_errors_for_operations(operations=list(TABLE_OPERATIONS), period=_PERIOD)],
+                [
+                    table.metric_system_errors_for_operations(
+                        operations=list(TABLE_OPERATIONS), period=_PERIOD
+                    )
+                ],
                 width=4,
             ),
         )

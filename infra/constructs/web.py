@@ -32,7 +32,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from infra import names
-from infra.constructs import acknowledge
+from infra.constructs import acknowledge, pinned
 
 # `index.html` is the only HTML file; its CSP meta is replaced by the deployed policy.
 CSP_META = re.compile(r'(<meta\s+http-equiv="Content-Security-Policy"\s+content=")([^"]*)(")', re.IGNORECASE)
@@ -326,8 +326,11 @@ class Web(Construct):
         acknowledge(
             role,
             (
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
-                "cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
+                pinned(
+                    role,
+                    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
+                    "cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
+                ),
                 "The deployment handler reads the web app's zipped assets from the CDK bootstrap "
                 "assets bucket; asset keys are content hashes known only at synthesis, so the grant "
                 "is s3:GetObject on that bucket's objects.",
