@@ -27,7 +27,6 @@ from tawasul.domain.catalogue import EntityProfile
 from tawasul.domain.lifecycle import OPEN_FOR_MESSAGES, Action, Status, next_status
 from tawasul.domain.reference import new_reference, parse_reference
 from tawasul.domain.sla import first_deadline, resumed_deadline
-from tawasul.observability import metrics
 from tawasul.errors import (
     CaseNotFound,
     IllegalTransition,
@@ -36,6 +35,7 @@ from tawasul.errors import (
     UnknownEntity,
     ValidationFailed,
 )
+from tawasul.observability import metrics
 from tawasul.ports import CaseRepository, Catalogue, Page
 
 
