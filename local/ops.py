@@ -88,11 +88,11 @@ def route(runtime: Runtime, request: HttpRequest) -> HttpResponse | None:
                 if not isinstance(drop, list) or not all(isinstance(f, str) for f in drop):
                     return HttpResponse.json(400, {"message": "drop must be a list of function names"})
                 faults.drop(drop)
-            reference = body.get("stop_clock")
-            if reference is not None:
-                if not isinstance(reference, str) or not reference:
+            target = body.get("stop_clock")
+            if target is not None:
+                if not isinstance(target, str) or not target:
                     return HttpResponse.json(400, {"message": "stop_clock must be a case reference"})
-                return HttpResponse.json(200, {"stopped": stop_clock(runtime, reference)})
+                return HttpResponse.json(200, {"stopped": stop_clock(runtime, target)})
         return HttpResponse.json(200, {"dropping": sorted(faults.dropping), "dropped": faults.dropped})
     return None
 

@@ -37,7 +37,7 @@ def _by_description(resources: Resources, text: str) -> list[dict[str, Any]]:
     return [a for a in _alarms(resources).values() if text in json.dumps(a.get("AlarmDescription", ""))]
 
 
-# --- the topic and the actions ------------------------------------------------------------------------
+# --- the topic and the actions ---------------------------------------------------------------------
 def test_the_alarm_topic_is_encrypted_with_a_rotated_key_cloudwatch_may_use(resources: Resources) -> None:
     topic = resources[_topic(resources)]["Properties"]
     key_id = topic["KmsMasterKeyId"]["Fn::GetAtt"][0]
@@ -60,7 +60,7 @@ def test_without_an_alarm_email_there_is_no_subscription(resources: Resources) -
     assert _of_type(resources, "AWS::SNS::Subscription") == {}
 
 
-# --- the alarms --------------------------------------------------------------------------------------------
+# --- the alarms ------------------------------------------------------------------------------------
 def test_each_function_has_error_and_throttle_alarms(resources: Resources, functions: Any) -> None:
     alarmed = [
         (json.dumps(a["Dimensions"]), _metric_names(a))
@@ -106,7 +106,7 @@ def test_clock_aborts_alarm_only_beyond_the_stops_the_dispatcher_made(resources:
     assert _metric_names(alarm) == {"ExecutionsAborted", "ClockStopped"}
 
 
-# --- dashboard and queries -------------------------------------------------------------------------------
+# --- dashboard and queries -------------------------------------------------------------------------
 def test_one_dashboard_shows_api_functions_stream_queues_executions_and_business(
     resources: Resources,
 ) -> None:
@@ -155,7 +155,7 @@ def test_the_access_log_records_path_status_latency_and_integration_error(resour
     assert {"path", "status", "latency", "integrationError"} <= set(fields)
 
 
-# --- the reconciler ------------------------------------------------------------------------------------------
+# --- the reconciler --------------------------------------------------------------------------------
 def test_the_reconciler_runs_every_five_minutes_one_run_at_a_time(
     resources: Resources, functions: Any
 ) -> None:
@@ -170,7 +170,7 @@ def test_the_reconciler_runs_every_five_minutes_one_run_at_a_time(
 def test_the_reconciler_may_list_and_start_executions_of_the_two_machines_only(
     resources: Resources, functions: Any
 ) -> None:
-    logical_id, function = functions[names.RECONCILER]
+    _, function = functions[names.RECONCILER]
     role = function["Properties"]["Role"]["Fn::GetAtt"][0]
     statements = [
         s
@@ -191,7 +191,7 @@ def test_the_dispatcher_takes_only_new_timeline_items(resources: Resources) -> N
     assert events and all(p["eventName"] == ["INSERT"] for p in events)
 
 
-# --- stages -------------------------------------------------------------------------------------------------------
+# --- stages ----------------------------------------------------------------------------------------
 def test_the_event_archive_has_no_empty_kms_key(resources: Resources) -> None:
     (archive,) = _of_type(resources, "AWS::Events::Archive").values()
     assert "KmsKeyIdentifier" not in archive
