@@ -49,6 +49,18 @@ ENV_CLOCK_STATE_MACHINE_ARN = "CLOCK_STATE_MACHINE_ARN"
 STREAM_BATCH_SIZE = 50
 DISPATCHER_TIMEOUT_SECONDS = 60
 STREAM_RETRY_ATTEMPTS = 10
+# What a state machine's Lambda task retries: errors that a later attempt can get past (the
+# exception class names the functions raise — tawasul.errors, botocore — and Lambda's own
+# timeout). Anything else is deterministic: the execution fails at once and alarms.
+TRANSIENT_ERRORS = (
+    "Retryable",  # throttling, service unavailable (tawasul.errors)
+    "ConcurrentChange",  # the case changed meanwhile: read it again
+    "EventsNotPublished",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "EndpointConnectionError",
+    "Sandbox.Timedout",
+)
 SEED = "seed"
 ATTACHMENTS = "attachments"
 ATTACHMENTS_MEMORY_MB = 1024  # a 10 MB file, its cleaned copy and more CPU for the checks

@@ -80,7 +80,7 @@ class Clocks(Construct):
             retry_on_service_exceptions=True,
         )
         task.add_retry(
-            errors=["States.ALL"],
+            errors=list(names.TRANSIENT_ERRORS),
             interval=Duration.seconds(10),
             max_attempts=6,
             backoff_rate=2,

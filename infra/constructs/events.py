@@ -170,7 +170,9 @@ class Events(Construct):
             payload_response_only=True,
             retry_on_service_exceptions=True,
         )
-        close.add_retry(errors=["States.ALL"], interval=Duration.seconds(30), max_attempts=8, backoff_rate=2)
+        close.add_retry(
+            errors=list(names.TRANSIENT_ERRORS), interval=Duration.seconds(30), max_attempts=8, backoff_rate=2
+        )
         done = (
             sfn.Choice(self, "DoneOrWaitAgain")
             .when(sfn.Condition.boolean_equals("$.done", True), sfn.Succeed(self, "WindowOver"))

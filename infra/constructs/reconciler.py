@@ -17,7 +17,6 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import names
-from infra.constructs import acknowledge
 
 
 class Reconciler(Construct):
@@ -48,13 +47,4 @@ class Reconciler(Construct):
             grantee=function,
             actions=["states:ListExecutions", "states:StartExecution"],
             resource_arns=machines,
-        )
-        assert function.role is not None
-        acknowledge(
-            function.role,
-            (
-                "AwsSolutions-IAM5[Resource::*]",
-                "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no "
-                "resource-level permissions.",
-            ),
         )

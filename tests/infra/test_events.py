@@ -94,7 +94,8 @@ def test_survey_window_state_machine(resources: Resources, functions: Functions)
     assert props["TracingConfiguration"] == {"Enabled": True}
     definition = json.dumps(props["DefinitionString"])
     assert '\\"TimestampPath\\":\\"$.closes_at\\"' in definition
-    assert "States.ALL" in definition  # retries on the Lambda task
+    # the task retries transient errors only: a deterministic failure fails the execution (alarmed)
+    assert '\\"ConcurrentChange\\"' in definition and "States.ALL" not in definition
     assert functions[names.SURVEY][0] in definition
 
 

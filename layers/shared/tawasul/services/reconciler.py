@@ -19,8 +19,9 @@ counts what it repaired: a healthy system repairs nothing, and a second run neit
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -73,11 +74,13 @@ class Reconciler:
         self._windows = windows
         self._grace = grace
         self._limit = limit
+        self._failed = 0
 
     def run(self) -> dict[str, int]:
         """One pass over every kind of derived state; the number of repairs per kind."""
         now = clock.now()
         before = now - self._grace
+        self._failed = 0
         repairs: Counter[str] = Counter()
         published: set[str] = set()  # event ids published in this run
         references: set[str] = set()  # cases whose events were published in this run
@@ -90,30 +93,41 @@ class Reconciler:
         repairs["survey"] = self._open_surveys(now, before, skip=references)
         counts = {kind: repairs[kind] for kind in KINDS}
         self._count(counts)
+        if self._failed:
+            metrics.add_metric(name="RepairsFailed", unit=MetricUnit.Count, value=self._failed)
         return counts
 
     # --- events and notifications ----------------------------------------------------------
     def _publish_unpublished(self, before: datetime) -> Iterator[tuple[str, str]]:
         for item in self._outstanding.outstanding("publish", before, self._limit):
             reference, event_id = item["reference"], item["event_id"]
-            if self._publish(item):
+
+            def publish(item: dict[str, Any] = item) -> bool:
+                published = self._publish(item)
+                self._outstanding.settle("publish", item["reference"], item["event_id"])
+                return published
+
+            if self._guarded("event", reference, publish):
                 self._repaired("event", reference, event=item["event"], event_id=event_id)
                 yield event_id, reference
-            self._outstanding.settle("publish", reference, event_id)
 
     def _renotify(self, before: datetime, skip: set[str]) -> int:
         repaired = 0
         for item in self._outstanding.outstanding("notify", before, self._limit):
             if item["event_id"] in skip:
                 continue  # just published again: the notify function gets it anyway
-            if self._publish(item):
-                # the notify function settles the marker once it has handled the event
+
+            def renotify(item: dict[str, Any] = item) -> bool:
+                if self._publish(item):
+                    return True  # the notify function settles the marker once it has handled it
+                self._outstanding.settle("notify", item["reference"], item["event_id"])
+                return False
+
+            if self._guarded("notification", item["reference"], renotify):
                 self._repaired(
                     "notification", item["reference"], event=item["event"], event_id=item["event_id"]
                 )
                 repaired += 1
-            else:
-                self._outstanding.settle("notify", item["reference"], item["event_id"])
         return repaired
 
     def _publish(self, item: dict[str, Any]) -> bool:
@@ -134,13 +148,16 @@ class Reconciler:
         for case in self._cases_in(CLOCKED_STATUSES):
             if case.updated_at >= before or f"{case.reference}-{case.cycle}" in running:
                 continue
-            if case.escalation_level >= TOP_LEVEL and case.due_at <= now and self._top_recorded(case):
-                continue  # the clock ended by design: the top of the ladder is breached and recorded
-            warn_at = clock.iso(case.warn_at or case.due_at)
-            name = self._clocks.restart(case.reference, case.cycle, warn_at, clock.iso(case.due_at))
-            self._repaired("clock", case.reference, execution=name)
-            repaired += 1
+            repaired += self._guarded("clock", case.reference, partial(self._restart_clock, case, now))
         return repaired
+
+    def _restart_clock(self, case: Case, now: datetime) -> bool:
+        if case.escalation_level >= TOP_LEVEL and case.due_at <= now and self._top_recorded(case):
+            return False  # the clock ended by design: the top of the ladder is breached and recorded
+        warn_at = clock.iso(case.warn_at or case.due_at)
+        name = self._clocks.restart(case.reference, case.cycle, warn_at, clock.iso(case.due_at))
+        self._repaired("clock", case.reference, execution=name)
+        return True
 
     def _top_recorded(self, case: Case) -> bool:
         found = self._cases.get(case.reference)
@@ -156,23 +173,28 @@ class Reconciler:
         for case in self._cases_in(frozenset({Status.RESPONDED})):
             if case.updated_at >= before or case.reference in skip:
                 continue
-            survey = self._survey_store.get(case.reference)
-            if survey is not None and window_name(case.reference, survey.round) in running:
-                continue
-            found = self._cases.get(case.reference)
-            answers = [e for e in (found[1] if found else []) if e.kind == EventKind.RESPONDED]
-            if not answers:
-                continue
-            latest = answers[-1].event_id
-            if survey is None or survey.responded_event_id < latest:
-                if self._surveys.open_after(case.reference, latest) is not None:
-                    self._repaired("survey", case.reference, repaired="opened")
-                    repaired += 1
-            elif survey.responded_event_id == latest:
-                name = self._windows.restart(survey)
-                self._repaired("survey", case.reference, execution=name)
-                repaired += 1
+            repaired += self._guarded("survey", case.reference, partial(self._open_survey, case, running))
         return repaired
+
+    def _open_survey(self, case: Case, running: set[str]) -> bool:
+        survey = self._survey_store.get(case.reference)
+        if survey is not None and window_name(case.reference, survey.round) in running:
+            return False
+        found = self._cases.get(case.reference)
+        answers = [e for e in (found[1] if found else []) if e.kind == EventKind.RESPONDED]
+        if not answers:
+            return False
+        latest = answers[-1].event_id
+        if survey is None or survey.responded_event_id < latest:
+            if self._surveys.open_after(case.reference, latest) is None:
+                return False
+            self._repaired("survey", case.reference, repaired="opened")
+            return True
+        if survey.responded_event_id != latest:
+            return False
+        name = self._windows.restart(survey)
+        self._repaired("survey", case.reference, execution=name)
+        return True
 
     # --- helpers ---------------------------------------------------------------------------
     def _cases_in(self, statuses: frozenset[Status]) -> Iterator[Case]:
@@ -186,6 +208,17 @@ class Reconciler:
                     token = page.next_token
                     if token is None:
                         break
+
+    def _guarded(self, kind: str, reference: str, repair: Callable[[], bool]) -> bool:
+        """One repair; a failure is logged and counted, and the run goes on with the others."""
+        try:
+            return repair()
+        except Exception:
+            logger.exception(
+                "repair failed; the next run tries again", extra={"repair": kind, "reference": reference}
+            )
+            self._failed += 1
+            return False
 
     @staticmethod
     def _repaired(kind: str, reference: str, **facts: str) -> None:
