@@ -43,6 +43,8 @@ _STAGE_SETTINGS = {
     "nationalIdp": names.CTX_NATIONAL_IDP,
     "surveyWindowDays": names.CTX_SURVEY_WINDOW_DAYS,
     "authDomainPrefix": names.CTX_AUTH_DOMAIN_PREFIX,
+    "webDomain": names.CTX_WEB_DOMAIN,
+    "webCertificateArn": names.CTX_WEB_CERTIFICATE_ARN,
 }
 
 

@@ -27,6 +27,8 @@ CTX_STAGE = "tawasul:stage"
 CTX_STAGES = "tawasul:stages"
 DEFAULT_REGION = "me-south-1"
 STAGE_ENV = "TAWASUL_STAGE"
+CTX_WEB_DOMAIN = "tawasul:webDomain"  # the web app's own domain (an alias of the distribution)
+CTX_WEB_CERTIFICATE_ARN = "tawasul:webCertificateArn"  # its ACM certificate, in us-east-1
 
 
 def staged(name: str, stage: str | None) -> str:

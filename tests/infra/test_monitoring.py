@@ -239,6 +239,10 @@ def test_a_stage_uses_its_origins_alarm_email_and_sender(dev: tuple[Any, Resourc
     assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", config["alarmEmail"])
     (identity,) = _of_type(resources, "AWS::SES::EmailIdentity").values()
     assert identity["EmailIdentity"] == config["senderEmail"]
+    (distribution,) = _of_type(resources, "AWS::CloudFront::Distribution").values()
+    assert distribution["DistributionConfig"]["Aliases"] == [config["webDomain"]]
+    certificate = distribution["DistributionConfig"]["ViewerCertificate"]
+    assert certificate["AcmCertificateArn"] == config["webCertificateArn"]
 
 
 def test_an_unknown_stage_is_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
