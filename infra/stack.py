@@ -160,7 +160,7 @@ class TawasulStack(Stack):
             access_logs=self.api.access_logs,
             table=data.table,
             dispatcher_failures=self.stream.failures,
-            failure_queues=self.events.failures,
+            failure_queues={**self.events.failures, "Attachments": self.storage.failures},
             state_machines={
                 names.CLOCK_STATE_MACHINE: self.clocks.state_machine,
                 names.SURVEY_WINDOW_STATE_MACHINE: self.events.survey_window,

@@ -134,6 +134,15 @@ def test_one_dashboard_shows_api_functions_stream_queues_executions_and_business
         assert shown in body, shown
 
 
+def test_the_dashboard_shows_the_depth_of_every_failure_queue(resources: Resources) -> None:
+    (dashboard,) = _of_type(resources, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["DashboardBody"])
+    queues = _of_type(resources, "AWS::SQS::Queue")
+    assert len(queues) >= 4
+    for logical_id in queues:
+        assert logical_id in body, logical_id
+
+
 def test_saved_queries_cover_a_reference_errors_slow_requests_and_repairs(
     resources: Resources, functions: Any
 ) -> None:
