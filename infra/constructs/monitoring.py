@@ -241,6 +241,14 @@ class Monitoring(Construct):
             "something upstream lost work; see docs/operations.md",
         )
 
+        self._alarm(
+            "Reconciler-RepairsFailed",
+            business_metric("RepairsFailed", service=names.RECONCILER, period=_PERIOD),
+            threshold=1,
+            description="The reconciler could not repair an item (it tries again every run); "
+            "its log says which",
+        )
+
         log_groups = {name: f.log_group for name, f in functions.items()}
         self.queries = self._queries(stack.stack_name, log_groups, access_logs)
         self.dashboard = self._dashboard(

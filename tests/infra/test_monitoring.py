@@ -81,6 +81,7 @@ def test_each_function_has_error_and_throttle_alarms(resources: Resources, funct
         ("DynamoDB answered 5xx", "SystemErrors"),
         ("breached their first due time", "SlaBreached"),
         ("The reconciler repaired", names.REPAIRS_METRIC),
+        ("The reconciler could not repair", "RepairsFailed"),
         ("API p99 latency", "Latency"),
         ("of API requests answered 5xx", "5xx"),
     ],
