@@ -116,3 +116,23 @@ def test_every_loss_is_restored_exactly_once_and_a_second_run_repairs_nothing(
     assert ops.clocks(unpublished) == [f"{unpublished}-1"]
     # And a second run repairs nothing
     assert ops.reconcile() == NOTHING
+
+
+def test_an_answer_whose_survey_never_opened_gets_it_once(
+    ops: Ops, user: UserFactory, clock: Clock, outbox: Callable[[], list[dict[str, Any]]]
+) -> None:
+    # Given an answered case whose CaseResponded never reached the survey function
+    owner = citizen(user)
+    reference = submit(owner)
+    agent = user([f"agent:{ENTITY}"])
+    ops.drop("survey")
+    agent.post_json(f"/v1/staff/cases/{reference}/respond", {"message": "We fixed it."}, expected=200)
+    ops.reconcile()
+    ops.drop()
+    assert messages(outbox, reference) == ["case_received", "case_responded"]
+    # When the reconciler runs after the grace period
+    clock.advance(PAST_GRACE_SECONDS)
+    # Then the survey opens once and its invitation goes out once
+    assert ops.reconcile() == {**NOTHING, "survey": 1}
+    assert messages(outbox, reference) == ["case_received", "case_responded", "survey_invitation"]
+    assert ops.reconcile() == NOTHING
