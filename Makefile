@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 LAYER_SOURCES := $(shell find layers/shared -type f -not -path '*/__pycache__/*' 2>/dev/null)
 INFRA_SOURCES := $(shell find infra functions -type f -name "*.py" -not -path "*/__pycache__/*" 2>/dev/null) $(shell find web -type f 2>/dev/null) cdk.json
 
-.PHONY: venv build synth run test test-fast lint format bench deploy openapi clean
+.PHONY: venv build synth run test test-fast lint format bench stage deploy openapi clean
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: requirements-dev.txt layers/shared/requirements.txt
@@ -73,11 +73,17 @@ openapi: venv
 bench: $(TEMPLATE)
 	$(PYTHON) -m tests.bench
 
-## deploy: bootstrap (idempotent) and deploy the synthesized assembly with the CDK CLI
-deploy: $(TEMPLATE)
+## stage: STAGE=dev|prod — synthesize that stage (cdk.json "tawasul:stages"), cdk-nag and cfn-lint, offline
+stage: .build/layer/.stamp
+	@test -n "$(STAGE)" || { echo "usage: make stage STAGE=dev|prod (README: Deploy)"; exit 2; }
+	TAWASUL_STAGE=$(STAGE) CDK_OUTDIR=cdk.out/$(STAGE) $(PYTHON) -m infra.app
+	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/$(STAGE)/Tawasul-$(STAGE).template.json
+
+## deploy: STAGE=dev|prod — synthesize that stage, bootstrap its account (idempotent) and deploy it
+deploy: stage
 	@test -x .build/cdk-cli/node_modules/.bin/cdk || $(BIN)/npm install --silent --prefix .build/cdk-cli aws-cdk@$(CDK_CLI_VERSION)
-	PATH=$(CURDIR)/$(VENV)/node24/bin:$$PATH .build/cdk-cli/node_modules/.bin/cdk bootstrap --app cdk.out
-	PATH=$(CURDIR)/$(VENV)/node24/bin:$$PATH .build/cdk-cli/node_modules/.bin/cdk deploy --app cdk.out --require-approval never
+	PATH=$(CURDIR)/$(VENV)/node24/bin:$$PATH .build/cdk-cli/node_modules/.bin/cdk bootstrap --app cdk.out/$(STAGE)
+	PATH=$(CURDIR)/$(VENV)/node24/bin:$$PATH .build/cdk-cli/node_modules/.bin/cdk deploy --app cdk.out/$(STAGE) --require-approval never
 
 clean:
 	rm -rf .build cdk.out .pytest_cache .mypy_cache .ruff_cache

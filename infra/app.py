@@ -1,14 +1,20 @@
 """The CDK app: `python -m infra.app` (or `cdk synth`) writes cdk.out/Tawasul.template.json.
 
-Offline and environment-agnostic: no account, no region, no lookups. The cdk-nag AwsSolutions
-pack is registered as a validation plugin, so synthesis fails on any unacknowledged finding.
+Offline: no lookups. Without a stage it is environment-agnostic (no account, no region): the
+template the local runtime and the tests read. With a stage (`TAWASUL_STAGE=dev`, as `make
+deploy STAGE=dev` sets it) the stack is `Tawasul-dev`, pinned to the account and region of
+cdk.json's `tawasul:stages.dev`, whose settings become the context (origins, alarm e-mail,
+identity provider, SES identity, hosted UI prefix). The cdk-nag AwsSolutions pack is registered
+as a validation plugin, so synthesis fails on any unacknowledged finding.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +36,48 @@ def _cdk_json_context() -> dict[str, Any]:
     return dict(json.loads(names.CDK_JSON.read_text(encoding="utf-8")).get("context", {}))
 
 
-def build_app(outdir: str, *, nag: bool = True) -> tuple[cdk.App, TawasulStack]:
-    app = cdk.App(outdir=outdir, context=_cdk_json_context())
-    stack = TawasulStack(app, names.STACK_ID)
+#: A stage's settings in cdk.json → the context keys the constructs read.
+_STAGE_SETTINGS = {
+    "alarmEmail": names.CTX_ALARM_EMAIL,
+    "senderEmail": names.CTX_SENDER_EMAIL,
+    "nationalIdp": names.CTX_NATIONAL_IDP,
+    "surveyWindowDays": names.CTX_SURVEY_WINDOW_DAYS,
+    "authDomainPrefix": names.CTX_AUTH_DOMAIN_PREFIX,
+    "webDomain": names.CTX_WEB_DOMAIN,
+    "webCertificateArn": names.CTX_WEB_CERTIFICATE_ARN,
+}
+
+
+def stage_context(stage: str, config: Mapping[str, Any]) -> tuple[dict[str, Any], cdk.Environment]:
+    """The context a stage sets, and the account and region it is pinned to."""
+    if not re.fullmatch(r"[a-z][a-z0-9]{0,9}", stage):
+        raise ValueError(f"stage {stage!r}: lower-case letters and digits, at most 10")
+    account = str(config.get("account") or "")
+    if not re.fullmatch(r"\d{12}", account):
+        raise ValueError(f"{names.CTX_STAGES}.{stage}.account must be the 12-digit account id")
+    origins = [str(o).rstrip("/") for o in config.get("allowedOrigins") or []]
+    if config.get("webDomain"):
+        origins.insert(0, f"https://{config['webDomain']}")
+    context: dict[str, Any] = {
+        names.CTX_STAGE: stage,
+        names.CTX_ALLOWED_ORIGINS: origins,  # never the localhost origins of the default context
+        names.CTX_AUTH_DOMAIN_PREFIX: f"tawasul-{stage}-{account}",
+    }
+    context |= {key: config[setting] for setting, key in _STAGE_SETTINGS.items() if config.get(setting)}
+    return context, cdk.Environment(account=account, region=str(config.get("region") or names.DEFAULT_REGION))
+
+
+def build_app(outdir: str, *, nag: bool = True, stage: str | None = None) -> tuple[cdk.App, TawasulStack]:
+    context = _cdk_json_context()
+    environment = None
+    if stage:
+        stages = context.get(names.CTX_STAGES) or {}
+        if stage not in stages:
+            raise SystemExit(f"no stage {stage!r} in cdk.json {names.CTX_STAGES} (known: {sorted(stages)})")
+        staged, environment = stage_context(stage, stages[stage])
+        context |= staged
+    app = cdk.App(outdir=outdir, context=context)
+    stack = TawasulStack(app, names.staged(names.STACK_ID, stage), env=environment)
     for key, value in names.TAGS.items():
         cdk.Tags.of(stack).add(key, value)
     if nag:
@@ -44,7 +89,7 @@ def main() -> int:
     outdir = os.environ.get("CDK_OUTDIR", "cdk.out")
     report = Path(outdir) / "validation-report.json"
     report.unlink(missing_ok=True)
-    app, stack = build_app(outdir)
+    app, stack = build_app(outdir, stage=os.environ.get(names.STAGE_ENV) or None)
     try:
         app.synth()
     except RuntimeError:

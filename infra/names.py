@@ -19,6 +19,23 @@ TAGS = {"project": "tawasul"}
 CTX_ALLOWED_ORIGINS = "tawasul:allowedOrigins"
 CTX_NATIONAL_IDP = "tawasul:nationalIdp"  # {"issuer", "clientId", "clientSecretParameter"?}
 
+# --- stages (README "Deploy", docs/operations.md) --------------------------------------------------
+# `make deploy STAGE=dev` synthesizes the stack `Tawasul-dev` from cdk.json's "tawasul:stages"
+# entry `dev`: its account and region are pinned and its settings become the context keys above.
+# Without a stage (make synth, make run, the tests) the stack is `Tawasul`, as before.
+CTX_STAGE = "tawasul:stage"
+CTX_STAGES = "tawasul:stages"
+DEFAULT_REGION = "me-south-1"
+STAGE_ENV = "TAWASUL_STAGE"
+CTX_WEB_DOMAIN = "tawasul:webDomain"  # the web app's own domain (an alias of the distribution)
+CTX_WEB_CERTIFICATE_ARN = "tawasul:webCertificateArn"  # its ACM certificate, in us-east-1
+
+
+def staged(name: str, stage: str | None) -> str:
+    """A resource name that two stages in one account do not share: ``name-<stage>``."""
+    return f"{name}-{stage}" if stage else name
+
+
 # --- functions (folder names under functions/) ----------------------------------------------
 CITIZEN_API = "citizen_api"
 STAFF_API = "staff_api"
@@ -34,6 +51,18 @@ ENV_CLOCK_STATE_MACHINE_ARN = "CLOCK_STATE_MACHINE_ARN"
 STREAM_BATCH_SIZE = 50
 DISPATCHER_TIMEOUT_SECONDS = 60
 STREAM_RETRY_ATTEMPTS = 10
+# What a state machine's Lambda task retries: errors that a later attempt can get past (the
+# exception class names the functions raise — tawasul.errors, botocore — and Lambda's own
+# timeout). Anything else is deterministic: the execution fails at once and alarms.
+TRANSIENT_ERRORS = (
+    "Retryable",  # throttling, service unavailable (tawasul.errors)
+    "ConcurrentChange",  # the case changed meanwhile: read it again
+    "EventsNotPublished",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "EndpointConnectionError",
+    "Sandbox.Timedout",
+)
 SEED = "seed"
 ATTACHMENTS = "attachments"
 ATTACHMENTS_MEMORY_MB = 1024  # a 10 MB file, its cleaned copy and more CPU for the checks
@@ -135,6 +164,7 @@ ACCESS_LOG_FIELDS = {
     "integrationError": "$context.integrationErrorMessage",
     "error": "$context.error.message",
     "authorizerError": "$context.authorizer.error",
+    "path": "$context.path",
 }
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -144,6 +174,15 @@ CATALOGUE_VERSION_PROPERTY = "Version"
 # --- monitoring ------------------------------------------------------------------------------
 ALARM_PERIOD_MINUTES = 5
 API_5XX_THRESHOLD = 5  # 5xx answers per period before someone should look
+API_5XX_RATE_PERCENT = 5  # ... or this share of the requests of a period
+API_5XX_RATE_MIN_REQUESTS = 20  # (the rate says nothing below this many requests)
+API_P99_LATENCY_MS = 3000  # three periods in a row
+ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000  # the dispatcher is five minutes behind the stream
+SLA_BREACH_SPIKE_PER_HOUR = 20  # cases breaching their first due time within an hour
+CTX_ALARM_EMAIL = "tawasul:alarmEmail"  # who the alarm topic e-mails (the stage's context)
+REFERENCE_PLACEHOLDER = "TW-XXXX-XXXX-XX"  # the saved query "Reference": replace it in the console
+CHANNELS = ("portal", "app", "call_centre", "walk_in", "open311")  # tawasul.domain.case.Channel
+REPAIR_KINDS = ("event", "notification", "clock", "survey")  # tawasul.services.reconciler.KINDS
 
 # --- events, surveys and notifications (docs/events.md) -------------------------------------
 CTX_SENDER_EMAIL = "tawasul:senderEmail"  # the SES identity notifications are sent from
@@ -190,3 +229,10 @@ AUTH_DOMAIN_OUTPUT = "AuthDomain"
 WEB_CACHE_CONTROL = "public, max-age=0, s-maxage=86400, must-revalidate"
 HSTS_SECONDS = 2 * 365 * 24 * 3600
 WEB_ACCESS_LOG_PREFIX = "web/"
+
+# --- reconciler (docs/decisions/013) ------------------------------------------------------------
+RECONCILER = "reconciler"
+RECONCILE_EVERY_MINUTES = 5
+RECONCILER_TIMEOUT_SECONDS = 240  # less than the schedule's period: runs never overlap
+RECONCILER_MEMORY_MB = 512
+REPAIRS_METRIC = "Repairs"  # tawasul/services/reconciler.py REPAIRS_METRIC

@@ -17,6 +17,7 @@ from infra.constructs.data import Data
 from infra.constructs.events import Events
 from infra.constructs.functions import Functions, common_environment
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.reconciler import Reconciler
 from infra.constructs.storage import Storage
 from infra.constructs.stream import Stream
 from infra.constructs.web import Web
@@ -72,7 +73,7 @@ class TawasulStack(Stack):
         self.functions.add(names.ADMIN_API, grants=[data.grant_table_read_write, self.auth.grant_group_admin])
         self.functions.add(
             names.DISPATCHER,
-            grants=[data.grant_table_read, self.events.grant_publish],
+            grants=[data.grant_table_read_write, self.events.grant_publish],
             timeout_seconds=names.DISPATCHER_TIMEOUT_SECONDS,
             description="Tawasul dispatcher: table stream to EventBridge events and SLA clocks",
         )
@@ -128,6 +129,19 @@ class TawasulStack(Stack):
             description="Tawasul notify: e-mail and SMS to citizens and escalation staff",
         )
         self.events.connect(survey=survey, notify=notify)
+        self.reconciler = Reconciler(
+            self,
+            "Reconciler",
+            function=self.functions.add(
+                names.RECONCILER,
+                grants=[data.grant_table_read_write, self.events.grant_publish],
+                memory_mb=names.RECONCILER_MEMORY_MB,
+                timeout_seconds=names.RECONCILER_TIMEOUT_SECONDS,
+                description="Tawasul reconciler: repairs lost events, messages, SLA clocks and surveys",
+            ),
+            clock=self.clocks.state_machine,
+            survey_window_arn=self.events.survey_window_arn,
+        )
 
         self.catalogue = Catalogue(self, "Catalogue", seed=self.functions[names.SEED])
         self.api = Api(
@@ -139,7 +153,19 @@ class TawasulStack(Stack):
             allowed_origins=allowed_origins,
         )
         self.monitoring = Monitoring(
-            self, "Monitoring", functions=self.functions.functions, stage=self.api.stage
+            self,
+            "Monitoring",
+            functions=self.functions.functions,
+            stage=self.api.stage,
+            access_logs=self.api.access_logs,
+            table=data.table,
+            dispatcher_failures=self.stream.failures,
+            failure_queues={**self.events.failures, "Attachments": self.storage.failures},
+            state_machines={
+                names.CLOCK_STATE_MACHINE: self.clocks.state_machine,
+                names.SURVEY_WINDOW_STATE_MACHINE: self.events.survey_window,
+            },
+            alarm_email=self.node.try_get_context(names.CTX_ALARM_EMAIL),
         )
         self.web = Web(
             self,

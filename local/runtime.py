@@ -24,7 +24,7 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from local import dynamodb, outbox, s3_policy, stepfunctions
+from local import dynamodb, ops, outbox, s3_policy, stepfunctions
 from local.auth import DEFAULT_TTL_SECONDS, LocalIdentityProvider
 from local.clock import CLOCK, LocalClock, isoformat, parse_instant
 from local.events import EventRouter
@@ -142,6 +142,7 @@ class Runtime:
         self._cfn_waiters: dict[str, _PendingCfnResponse] = {}
         self._shared_clock: Any = None
         self._idp: Any = None
+        self.faults = ops.Faults()  # dev-only: invocations lost on purpose (local/ops.py)
 
     # -- lifecycle
     @property
@@ -198,6 +199,7 @@ class Runtime:
         for spec in self.functions.invocable():
             self.functions.load(spec)  # import errors fail the start, not the first request
         self._configure_api()
+        ops.install(self)
         if self.seed_demo_users:
             for user in DEMO_USERS:
                 self.register_user(user.sub, list(user.groups), user.email)
@@ -509,6 +511,8 @@ class Runtime:
                 return HttpResponse.json(200, {"status": "ok", "pending": self.pending})
             if not self.ready:
                 return HttpResponse.json(503, {"message": "the local runtime is starting"})
+            if (answer := ops.route(self, request)) is not None:
+                return answer
             if path == "/local/token" and method == "POST":
                 return self._token(request)
             if path == "/local/outbox" and method == "GET":

@@ -124,7 +124,8 @@ def _lambda_task(invoke: Invoke) -> Callable[..., dict[str, Any]]:
             return {
                 "StatusCode": 200,
                 "FunctionError": "Unhandled",
-                "Payload": {"errorType": str(error), "errorMessage": str(error)},
+                # errorType is the exception's class name, as Lambda reports it (Retry matches on it)
+                "Payload": {"errorType": str(error).rsplit(": ", 1)[-1], "errorMessage": str(error)},
             }
         finally:
             ACTIVITY.task_ended()

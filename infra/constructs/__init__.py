@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Token, Validations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 
@@ -17,6 +17,19 @@ def acknowledge(construct: IConstruct, *findings: tuple[str, str]) -> None:
     """
     Validations.of(construct).acknowledge(
         *(Acknowledgment(id=rule, reason=reason) for rule, reason in findings)
+    )
+
+
+def pinned(scope: IConstruct, finding: str) -> str:
+    """A finding id as cdk-nag writes it for this stack: a stage pins the account and region
+    (infra/app.py), and then ARNs hold them instead of ``<AWS::AccountId>``, ``<AWS::Region>``."""
+    stack = Stack.of(scope)
+    if Token.is_unresolved(stack.account) or Token.is_unresolved(stack.region):
+        return finding
+    return (
+        finding.replace("<AWS::Partition>", stack.partition)
+        .replace("<AWS::Region>", stack.region)
+        .replace("<AWS::AccountId>", stack.account)
     )
 
 

@@ -50,7 +50,7 @@ class Api(Construct):
         self.http_api = apigw.HttpApi(
             self,
             "HttpApi",
-            api_name=names.API_NAME,
+            api_name=names.staged(names.API_NAME, self.node.try_get_context(names.CTX_STAGE)),
             create_default_stage=False,
             cors_preflight=apigw.CorsPreflightOptions(
                 allow_origins=list(allowed_origins),

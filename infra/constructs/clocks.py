@@ -15,7 +15,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infra import names
-from infra.constructs import acknowledge
+from infra.constructs import acknowledge, pinned
 
 
 class Clocks(Construct):
@@ -80,7 +80,7 @@ class Clocks(Construct):
             retry_on_service_exceptions=True,
         )
         task.add_retry(
-            errors=["States.ALL"],
+            errors=list(names.TRANSIENT_ERRORS),
             interval=Duration.seconds(10),
             max_attempts=6,
             backoff_rate=2,
@@ -105,8 +105,11 @@ class Clocks(Construct):
         acknowledge(
             function.role,
             (
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
-                f"execution:{self.name}:*]",
+                pinned(
+                    self,
+                    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
+                    f"execution:{self.name}:*]",
+                ),
                 "StopExecution takes an execution ARN; executions are named per case cycle at run time, "
                 "so the grant covers the executions of this one state machine only.",
             ),

@@ -35,13 +35,22 @@ class Events(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, sender_email: str, window_days: int) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.bus = events.EventBus(self, "Bus", event_bus_name=names.EVENT_BUS_NAME)
+        self.bus = events.EventBus(
+            self,
+            "Bus",
+            event_bus_name=names.staged(names.EVENT_BUS_NAME, self.node.try_get_context(names.CTX_STAGE)),
+        )
         self.archive = self.bus.archive(
             "Archive",
             description="Every Tawasul case event, kept for replay",
             event_pattern=events.EventPattern(source=[names.EVENT_SOURCE]),
             retention=Duration.days(names.EVENT_ARCHIVE_DAYS),
         )
+        # CDK writes `KmsKeyIdentifier: ""` on the archive, which fails the deployment in some
+        # regions: the archive uses the AWS owned key, so the property goes.
+        archive = self.archive.node.default_child
+        assert isinstance(archive, events.CfnArchive)
+        archive.add_property_deletion_override("KmsKeyIdentifier")
         self.sender = ses.EmailIdentity(self, "Sender", identity=ses.Identity.email(sender_email))
         self.sender_email = sender_email
         self.window_days = window_days
@@ -161,7 +170,9 @@ class Events(Construct):
             payload_response_only=True,
             retry_on_service_exceptions=True,
         )
-        close.add_retry(errors=["States.ALL"], interval=Duration.seconds(30), max_attempts=8, backoff_rate=2)
+        close.add_retry(
+            errors=list(names.TRANSIENT_ERRORS), interval=Duration.seconds(30), max_attempts=8, backoff_rate=2
+        )
         done = (
             sfn.Choice(self, "DoneOrWaitAgain")
             .when(sfn.Condition.boolean_equals("$.done", True), sfn.Succeed(self, "WindowOver"))

@@ -46,8 +46,12 @@ class Stream(Construct):
                 report_batch_item_failures=True,
                 on_failure=sources.SqsDlq(self.failures),
                 filters=[
+                    # new timeline items only: settling their markers modifies them (decision 013)
                     lambda_.FilterCriteria.filter(
-                        {"dynamodb": {"NewImage": {"kind": {"S": lambda_.FilterRule.is_equal("event")}}}}
+                        {
+                            "eventName": lambda_.FilterRule.is_equal("INSERT"),
+                            "dynamodb": {"NewImage": {"kind": {"S": lambda_.FilterRule.is_equal("event")}}},
+                        }
                     ),
                     lambda_.FilterCriteria.filter(
                         {"dynamodb": {"NewImage": {"kind": {"S": lambda_.FilterRule.is_equal("case")}}}}

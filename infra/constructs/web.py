@@ -19,8 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cognito as cognito
@@ -32,7 +34,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from infra import names
-from infra.constructs import acknowledge
+from infra.constructs import acknowledge, pinned
 
 # `index.html` is the only HTML file; its CSP meta is replaced by the deployed policy.
 CSP_META = re.compile(r'(<meta\s+http-equiv="Content-Security-Policy"\s+content=")([^"]*)(")', re.IGNORECASE)
@@ -197,8 +199,10 @@ class Web(Construct):
             # Price class 200 includes the Middle East edge locations (Bahrain among them).
             price_class=cloudfront.PriceClass.PRICE_CLASS_200,
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            **_custom_domain(self),
         )
-        self.url = f"https://{self.distribution.distribution_domain_name}"
+        domain = self.node.try_get_context(names.CTX_WEB_DOMAIN)
+        self.url = f"https://{domain or self.distribution.distribution_domain_name}"
         acknowledge(
             self.distribution,
             (
@@ -326,8 +330,11 @@ class Web(Construct):
         acknowledge(
             role,
             (
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
-                "cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
+                pinned(
+                    role,
+                    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
+                    "cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
+                ),
                 "The deployment handler reads the web app's zipped assets from the CDK bootstrap "
                 "assets bucket; asset keys are content hashes known only at synthesis, so the grant "
                 "is s3:GetObject on that bucket's objects.",
@@ -338,3 +345,16 @@ class Web(Construct):
                 "files that are gone): the objects of this one bucket, which holds nothing else.",
             ),
         )
+
+
+def _custom_domain(scope: Construct) -> dict[str, Any]:
+    """A stage's own domain on the distribution, when it names the domain and its certificate
+    (ACM, in us-east-1); the DNS record pointing at the distribution is the domain owner's."""
+    domain = scope.node.try_get_context(names.CTX_WEB_DOMAIN)
+    certificate_arn = scope.node.try_get_context(names.CTX_WEB_CERTIFICATE_ARN)
+    if not (domain and certificate_arn):
+        return {}
+    return {
+        "domain_names": [domain],
+        "certificate": acm.Certificate.from_certificate_arn(scope, "Certificate", certificate_arn),
+    }

@@ -94,7 +94,8 @@ def test_survey_window_state_machine(resources: Resources, functions: Functions)
     assert props["TracingConfiguration"] == {"Enabled": True}
     definition = json.dumps(props["DefinitionString"])
     assert '\\"TimestampPath\\":\\"$.closes_at\\"' in definition
-    assert "States.ALL" in definition  # retries on the Lambda task
+    # the task retries transient errors only: a deterministic failure fails the execution (alarmed)
+    assert '\\"ConcurrentChange\\"' in definition and "States.ALL" not in definition
     assert functions[names.SURVEY][0] in definition
 
 
@@ -116,7 +117,7 @@ def test_every_function_shares_the_events_environment(resources: Resources, func
         assert env[names.ENV_EVENT_BUS_NAME] == {"Ref": _bus(resources)}
 
 
-def test_only_the_dispatcher_publishes_and_only_on_the_bus(
+def test_only_the_dispatcher_and_the_reconciler_publish_and_only_on_the_bus(
     resources: Resources, functions: Functions
 ) -> None:
     bus_arn = {"Fn::GetAtt": [_bus(resources), "Arn"]}
@@ -124,7 +125,7 @@ def test_only_the_dispatcher_publishes_and_only_on_the_bus(
         statements = [
             s for s in _policy_statements(resources, function) if "events:PutEvents" in _actions([s])
         ]
-        if name == names.DISPATCHER:
+        if name in (names.DISPATCHER, names.RECONCILER):  # the reconciler republishes (decision 013)
             assert [s["Resource"] for s in statements] == [bus_arn]
         else:
             assert statements == []

@@ -43,6 +43,9 @@ class Settings(BaseModel):
     survey_state_machine_arn: str = ""
     survey_window_days: int = Field(default=14, ge=1, le=90)
     sender_email: str = ""
+    # the reconciler (docs/decisions/013): younger items may still be on their normal way
+    reconcile_grace_seconds: int = Field(default=600, ge=0)
+    reconcile_limit: int = Field(default=1000, gt=0)
 
 
 class SdkSettings(BaseModel):
@@ -78,6 +81,8 @@ def get_settings() -> Settings:
         survey_state_machine_arn=env.get("SURVEY_STATE_MACHINE_ARN", ""),
         survey_window_days=int(env.get("SURVEY_WINDOW_DAYS") or 14),
         sender_email=env.get("SENDER_EMAIL", ""),
+        reconcile_grace_seconds=int(env.get("RECONCILE_GRACE_SECONDS") or 600),
+        reconcile_limit=int(env.get("RECONCILE_LIMIT") or 1000),
         allowed_origins=tuple(o for o in env.get("ALLOWED_ORIGINS", "").split(",") if o),
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "tawasul"),
     )

@@ -3,10 +3,10 @@ small in-memory fakes (tests/fakes.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from tawasul.domain.attachments import Attachment
 from tawasul.domain.case import Case, TimelineEntry
@@ -212,3 +212,30 @@ class NotificationLog(Protocol):
 
     def failed(self, reference: str, key: str) -> None:
         """Give the claim back so that a retry sends the message."""
+
+
+# --- reconciliation (docs/decisions/013) ------------------------------------------------------
+class Outstanding(Protocol):
+    """Timeline items whose publication or notification is still to do (sparse index markers)."""
+
+    def settle(self, duty: Literal["publish", "notify"], reference: str, event_id: str) -> None:
+        """The duty of this item is done; settling twice is harmless."""
+
+    def outstanding(
+        self, duty: Literal["publish", "notify"], before: datetime, limit: int
+    ) -> Iterable[dict[str, Any]]:
+        """Stored timeline items written before ``before`` whose ``duty`` is still to do."""
+
+
+class Executions(Protocol):
+    """The running executions of a state machine, and starting one again under a fresh name."""
+
+    def running(self) -> set[str]: ...
+
+
+class ClockRestarts(Executions, Protocol):
+    def restart(self, reference: str, cycle: int, warn_at: str, due_at: str) -> str: ...
+
+
+class WindowRestarts(Executions, Protocol):
+    def restart(self, survey: Survey) -> str: ...

@@ -9,6 +9,7 @@ import base64
 import binascii
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +34,7 @@ from tawasul.domain.case import (
 )
 from tawasul.domain.catalogue import Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
+from tawasul.domain.notifications import NOTIFYING_EVENTS
 from tawasul.domain.reference import is_valid_compact
 from tawasul.domain.sla import policy_from_dict
 from tawasul.errors import ConcurrentChange, InvalidPageToken, ReferenceTaken, Retryable
@@ -140,8 +142,31 @@ def _contact_item(contact: Contact | None) -> dict[str, str] | None:
     return {k: v for k, v in vars(contact).items() if v is not None}
 
 
+#: Sparse markers of a timeline item's outstanding duties (docs/decisions/013): GSI1 lists the
+#: items not yet published on the bus, GSI2 those not yet handled by the notify function. Each is
+#: removed by the consumer that did the duty; the reconciler reads what is left, never a Scan.
+UNPUBLISHED = "UNPUBLISHED"
+UNNOTIFIED = "UNNOTIFIED"
+MARKER_SHARDS = 4  # partitions per marker, so that a burst of writes does not heat one
+
+
+def marker_shard(reference: str) -> int:
+    return zlib.crc32(reference.encode()) % MARKER_SHARDS
+
+
+def outstanding_markers(reference: str, entry: TimelineEntry) -> dict[str, str]:
+    """The index keys of a new timeline item: unpublished, and unnotified if it sends a message."""
+    shard = marker_shard(reference)
+    sort_key = f"{iso_micro(entry.at)}#{reference}#{entry.event_id}"
+    markers = {"GSI1PK": f"{UNPUBLISHED}#{shard}", "GSI1SK": sort_key}
+    if entry.kind in NOTIFYING_EVENTS:
+        markers |= {"GSI2PK": f"{UNNOTIFIED}#{shard}", "GSI2SK": sort_key}
+    return markers
+
+
 def entry_item(case: Case, entry: TimelineEntry) -> dict[str, Any]:
     return {
+        **outstanding_markers(case.reference, entry),
         "PK": case_pk(case.reference),
         "SK": f"EVT#{entry.event_id}",
         "kind": "event",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -36,6 +37,40 @@ class StateMachine:
             if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
                 raise
 
+    def running(self) -> set[str]:
+        """The names of the machine's running executions, a restart (``<name>-r<n>``) counted
+        under its original name (one ``ListExecutions`` per 1,000 executions)."""
+        names: set[str] = set()
+        kwargs: dict[str, Any] = {"stateMachineArn": self._machine, "statusFilter": "RUNNING"}
+        with translated_errors():
+            while True:
+                page = self.sfn.list_executions(**kwargs, maxResults=1000)
+                names.update(_RESTARTED.sub("", e["name"]) for e in page.get("executions", []))
+                if not page.get("nextToken"):
+                    return names
+                kwargs["nextToken"] = page["nextToken"]
+
+    def start_again(self, name: str, payload: dict[str, Any]) -> str:
+        """Start ``name``, or — when a closed execution holds that name (names are unique for 90
+        days) — ``name-r1``, ``name-r2``, ...: the name of the execution started."""
+        for attempt in range(_MAX_RESTARTS + 1):
+            candidate = name if attempt == 0 else f"{name}{RESTART_MARK}{attempt}"
+            try:
+                with translated_errors():
+                    self.sfn.start_execution(
+                        stateMachineArn=self._machine, name=candidate, input=json.dumps(payload)
+                    )
+                return candidate
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                    raise
+        raise RuntimeError(f"{name}: restarted {_MAX_RESTARTS} times already")
+
+
+RESTART_MARK = "-r"  # <name>-r<n>: an execution the reconciler started again
+_RESTARTED = re.compile(rf"{RESTART_MARK}\d+$")
+_MAX_RESTARTS = 50
+
 
 class StepFunctionsClocks(StateMachine):
     def _execution_arn(self, name: str) -> str:
@@ -46,6 +81,11 @@ class StepFunctionsClocks(StateMachine):
         payload = {"reference": reference, "cycle": cycle, "warn_at": warn_at, "due_at": due_at}
         self.start_once(f"{reference}-{cycle}", payload)
         logger.info("clock started", extra={"reference": reference, "cycle": cycle})
+
+    def restart(self, reference: str, cycle: int, warn_at: str, due_at: str) -> str:
+        """Start the clock of a cycle whose execution is gone (the reconciler)."""
+        payload = {"reference": reference, "cycle": cycle, "warn_at": warn_at, "due_at": due_at}
+        return self.start_again(f"{reference}-{cycle}", payload)
 
     def stop(self, reference: str, cycle: int) -> None:
         name = f"{reference}-{cycle}"

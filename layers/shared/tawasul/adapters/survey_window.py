@@ -25,3 +25,7 @@ def window_input(survey: Survey) -> dict[str, Any]:
 class StepFunctionsSurveyWindow(StateMachine):
     def start(self, survey: Survey) -> None:
         self.start_once(window_name(survey.reference, survey.round), window_input(survey))
+
+    def restart(self, survey: Survey) -> str:
+        """Start the timer of an open survey whose execution is gone (the reconciler)."""
+        return self.start_again(window_name(survey.reference, survey.round), window_input(survey))

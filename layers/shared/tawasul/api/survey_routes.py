@@ -45,6 +45,7 @@ def answer_survey(reference: Reference, body: SurveyAnswerRequest) -> Response[S
         status = defaults.surveys().answer(caller, reference, answer)
         logger.append_keys(reference=status.survey.reference)
         metrics.add_metric(name="SurveyAnswered", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="Satisfaction", unit=MetricUnit.NoUnit, value=answer.satisfaction)
         return survey_view(status).model_dump(mode="json")
 
     view = once(router, f"survey:{reference.upper()}", caller, body.model_dump(mode="json"), produce)

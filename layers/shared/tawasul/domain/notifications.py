@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tawasul.domain.case import Language
+from tawasul.domain.case import EventKind, Language
 
 
 class Template(StrEnum):
@@ -23,6 +23,21 @@ class Template(StrEnum):
     SURVEY_INVITATION = "survey_invitation"
     ESCALATION = "escalation"
     CASE_CLOSED = "case_closed"
+
+
+#: The timeline events that send a message (services/notifications.py maps each to its template).
+#: Their timeline items are marked "not yet notified" until the notify function has handled them.
+NOTIFYING_EVENTS = frozenset(
+    {
+        EventKind.SUBMITTED.value,
+        EventKind.INFO_REQUESTED.value,
+        EventKind.RESPONDED.value,
+        EventKind.TRANSFERRED.value,
+        EventKind.SURVEY_OPENED.value,
+        EventKind.ESCALATED.value,
+        EventKind.CLOSED.value,
+    }
+)
 
 
 class Channel(StrEnum):

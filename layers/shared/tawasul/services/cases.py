@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
 from tawasul import clock
 from tawasul.domain.access import Caller
 from tawasul.domain.case import (
@@ -33,6 +35,7 @@ from tawasul.errors import (
     UnknownEntity,
     ValidationFailed,
 )
+from tawasul.observability import metrics
 from tawasul.ports import CaseRepository, Catalogue, Page
 
 
@@ -91,6 +94,10 @@ def open_case(
             cases.create(case, entry)
         except ReferenceTaken:
             continue
+        with single_metric(
+            name="CasesSubmitted", unit=MetricUnit.Count, value=1, namespace=metrics.namespace
+        ) as metric:  # per channel, for the dashboard (docs/operations.md)
+            metric.add_dimension(name="channel", value=new.channel.value)
         return CaseRecord(case=case, timeline=(entry,))
     raise RuntimeError("could not allocate a free reference")
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from tawasul import clock
 from tawasul.domain.case import (
     ActorRole,
@@ -20,6 +22,7 @@ from tawasul.domain.case import (
     timeline_entry,
 )
 from tawasul.domain.sla import CLOCKED_STATUSES, LEVELS, TOP_LEVEL, level_deadline
+from tawasul.observability import metrics
 from tawasul.ports import CaseRepository, Catalogue, Clocks
 from tawasul.services.dispatch import ItemChange
 
@@ -43,6 +46,8 @@ class ClockController:
         same_cycle = bool(new and old and _cycle(new) == _cycle(old))
         if old and old_on and not (new_on and same_cycle):
             self._clocks.stop(old["reference"], _cycle(old))
+            # the clock's expected aborts: the alarm on aborted executions subtracts them
+            metrics.add_metric(name="ClockStopped", unit=MetricUnit.Count, value=1)
         if new and new_on and not (old_on and same_cycle):
             self._clocks.start(
                 new["reference"], _cycle(new), str(new.get("warn_at") or new["due_at"]), str(new["due_at"])
@@ -120,6 +125,9 @@ class DeadlineTicks:
             "due_at": clock.iso(due),
         }
         self._cases.save(case, after, _system_entry(now, EventKind.ESCALATED, Visibility.PUBLIC, data))
+        if case.sla_state is not SlaState.BREACHED:  # the first due time of this case has passed
+            metrics.add_metric(name="SlaBreached", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="CaseEscalated", unit=MetricUnit.Count, value=1)
         return _continue(after, warn_at=warn, due_at=due)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 
 from tawasul.adapters.attachments import DynamoAttachments
@@ -12,6 +13,7 @@ from tawasul.adapters.eventbridge import EventBridgeBus
 from tawasul.adapters.idempotency import PowertoolsIdempotency
 from tawasul.adapters.messaging import SesSnsSender
 from tawasul.adapters.notification_log import DynamoNotificationLog
+from tawasul.adapters.outstanding import DynamoOutstanding
 from tawasul.adapters.s3 import S3FileStore
 from tawasul.adapters.stepfunctions import StepFunctionsClocks
 from tawasul.adapters.survey_window import StepFunctionsSurveyWindow
@@ -25,6 +27,7 @@ from tawasul.services.clocks import ClockController, DeadlineTicks
 from tawasul.services.dispatch import Consumer
 from tawasul.services.events import SOURCE, EventsPublisher
 from tawasul.services.notifications import Notifications
+from tawasul.services.reconciler import Reconciler
 from tawasul.services.staff import StaffCases
 from tawasul.services.surveys import Surveys
 
@@ -116,8 +119,18 @@ def deadline_ticks() -> DeadlineTicks:
 
 
 @lru_cache(maxsize=1)
+def outstanding() -> DynamoOutstanding:
+    return DynamoOutstanding(get_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def event_bus() -> EventBridgeBus:
+    return EventBridgeBus(get_settings().event_bus_name, SOURCE)
+
+
+@lru_cache(maxsize=1)
 def events_publisher() -> EventsPublisher:
-    return EventsPublisher(EventBridgeBus(get_settings().event_bus_name, SOURCE))
+    return EventsPublisher(event_bus(), outstanding())
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +154,24 @@ def notifications() -> Notifications:
         directory(),
         SesSnsSender(settings.sender_email),
         DynamoNotificationLog(settings.table_name),
+        outstanding(),
+    )
+
+
+@lru_cache(maxsize=1)
+def reconciler() -> Reconciler:
+    settings = get_settings()
+    return Reconciler(
+        cases=case_repository(),
+        catalogue=catalogue(),
+        outstanding=outstanding(),
+        bus=event_bus(),
+        clocks=StepFunctionsClocks(settings.clock_state_machine_arn),
+        surveys=surveys(),
+        survey_store=DynamoSurveyStore(settings.table_name),
+        windows=StepFunctionsSurveyWindow(settings.survey_state_machine_arn),
+        grace=timedelta(seconds=settings.reconcile_grace_seconds),
+        limit=settings.reconcile_limit,
     )
 
 

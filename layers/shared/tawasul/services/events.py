@@ -17,7 +17,7 @@ from tawasul.clock import parse_iso
 from tawasul.domain.case import ActorRole, CaseType, Language, Visibility
 from tawasul.domain.lifecycle import Status
 from tawasul.observability import logger, metrics
-from tawasul.ports import EventBus
+from tawasul.ports import EventBus, Outstanding
 from tawasul.services.dispatch import ItemChange
 
 SOURCE = "tawasul.cases"
@@ -117,10 +117,12 @@ def event_time(event: CaseEvent) -> datetime:
 
 
 class EventsPublisher:
-    """Stream consumer: each new timeline item → one event on the bus."""
+    """Stream consumer: each new timeline item → one event on the bus, then the item's
+    "unpublished" marker is removed (the reconciler publishes what keeps it; decision 013)."""
 
-    def __init__(self, bus: EventBus) -> None:
+    def __init__(self, bus: EventBus, outstanding: Outstanding | None = None) -> None:
         self._bus = bus
+        self._outstanding = outstanding
 
     def __call__(self, change: ItemChange) -> None:
         if change.event_name != "INSERT" or change.kind != "event" or change.new is None:
@@ -130,10 +132,16 @@ class EventsPublisher:
         except (KeyError, ValidationError):
             # A malformed item would fail forever: keep it out of the retries, say so loudly.
             logger.exception("timeline item is not a valid event; not published")
+            self._settle(change.new)
             return
         self._bus.publish(event.name, event_time(event), event_detail(event))
         logger.info("event published", extra={"event": event.name, "event_id": event.id})
         metrics.add_metric(name="EventPublished", unit=MetricUnit.Count, value=1)
+        self._settle(change.new)
+
+    def _settle(self, item: dict[str, Any]) -> None:
+        if self._outstanding is not None and item.get("reference") and item.get("event_id"):
+            self._outstanding.settle("publish", item["reference"], item["event_id"])
 
 
 def receive(event: dict[str, Any]) -> CaseEvent:

@@ -19,7 +19,14 @@ from tawasul.domain.case import Contact, EventKind, Language
 from tawasul.domain.catalogue import Entity
 from tawasul.domain.notifications import LEVEL_NAMES, Channel, Message, Template, render
 from tawasul.observability import logger, metrics
-from tawasul.ports import CaseRepository, Catalogue, MessageSender, NotificationLog, StaffDirectory
+from tawasul.ports import (
+    CaseRepository,
+    Catalogue,
+    MessageSender,
+    NotificationLog,
+    Outstanding,
+    StaffDirectory,
+)
 from tawasul.services.events import CaseEvent
 
 #: Which event sends which message. The CDK rule of the notify function lists these events.
@@ -62,18 +69,27 @@ class Notifications:
         directory: StaffDirectory,
         sender: MessageSender,
         log: NotificationLog,
+        outstanding: Outstanding | None = None,
     ) -> None:
         self._cases = cases
         self._catalogue = catalogue
         self._directory = directory
         self._sender = sender
         self._log = log
+        self._outstanding = outstanding
 
     def handle(self, event: CaseEvent) -> int:
-        """Send what ``event`` calls for, each message once; the number sent now."""
+        """Send what ``event`` calls for, each message once; the number sent now. Then the
+        event's "unnotified" marker is removed (the reconciler resends what keeps it)."""
         template = TEMPLATES.get(event.name)
         if template is None:
             return 0
+        sent = self._send(template, event)
+        if self._outstanding is not None:
+            self._outstanding.settle("notify", event.data.reference, event.id)
+        return sent
+
+    def _send(self, template: Template, event: CaseEvent) -> int:
         recipients = self._recipients(template, event)
         if not recipients:
             logger.info("nobody to notify", extra={"template": template.value, "event": event.name})
