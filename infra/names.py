@@ -168,3 +168,14 @@ AUTH_DOMAIN_OUTPUT = "AuthDomain"
 WEB_CACHE_CONTROL = "public, max-age=0, s-maxage=86400, must-revalidate"
 HSTS_SECONDS = 2 * 365 * 24 * 3600
 WEB_ACCESS_LOG_PREFIX = "web/"
+
+# --- statistics and reports (docs/reports.md, decision 010) ------------------------------------
+REPORTS = "reports"
+STATS = "stats"
+BACKFILL = "backfill"
+STATS_TIMEOUT_SECONDS = 60
+BACKFILL_MEMORY_MB = 1024
+BACKFILL_TIMEOUT_SECONDS = 900  # a rebuild pages through every case; run by hand
+PUBLIC_PERFORMANCE_ROUTE = "GET /v1/public/performance"
+PUBLIC_THROTTLE_RATE_LIMIT = 10  # requests per second for anonymous readers, apart from the stage's
+PUBLIC_THROTTLE_BURST_LIMIT = 20

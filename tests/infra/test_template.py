@@ -111,6 +111,9 @@ def test_functions_are_the_expected_ones(resources: Resources, functions: Functi
         names.NOTIFY,
         names.ATTACHMENTS,
         names.TOKENS,
+        names.REPORTS,
+        names.STATS,
+        names.BACKFILL,
     }
     # ... and the only other function is CDK's BucketDeployment handler (web app, deploy time only)
     framework = [
