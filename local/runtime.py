@@ -511,6 +511,9 @@ class Runtime:
                 return self._clock_route(request)
             if path == "/local/drain" and method == "POST":
                 return self._drain_route(request)
+            if path == "/local/backfill" and method == "POST":
+                # the `backfill` function, as `make backfill` invokes it on AWS (docs/reports.md)
+                return HttpResponse.json(200, self.functions.invoke("backfill", {}))
             if path == "/local/directory" and method == "GET":
                 with self._directory_lock:
                     users = [{"sub": sub, **entry} for sub, entry in self.directory.items()]
