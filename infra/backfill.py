@@ -9,15 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import urllib.request
 
 from infra import names
 
 
 def local(url: str) -> dict:
-    request = urllib.request.Request(f"{url.rstrip('/')}/local/backfill", data=b"{}", method="POST")
-    with urllib.request.urlopen(request, timeout=900) as answer:  # noqa: S310 (loopback, dev only)
-        return dict(json.loads(answer.read()))
+    import requests
+
+    answer = requests.post(f"{url.rstrip('/')}/local/backfill", json={}, timeout=900)
+    answer.raise_for_status()
+    return dict(answer.json())
 
 
 def deployed(stack: str) -> dict:

@@ -33,7 +33,7 @@ def get_summary(
     return Response(
         status_code=200,
         content_type=JSON,
-        body=Summary.model_validate(body).model_dump(by_alias=True),
+        body=Summary.model_validate(body),
         headers={"Cache-Control": "private, no-store"},
     )
 
@@ -62,7 +62,7 @@ def get_monthly(from_: Day = None, to: Until = None, entity_id: EntityFilter = N
     return Response(
         status_code=200,
         content_type=JSON,
-        body=Monthly.model_validate(body).model_dump(),
+        body=Monthly.model_validate(body),
         headers={"Cache-Control": "private, no-store"},
     )
 
@@ -73,7 +73,7 @@ def get_performance(from_: Day = None, to: Until = None) -> Response[PublicPerfo
     return Response(
         status_code=200,
         content_type=JSON,
-        body=PublicPerformance.model_validate(body).model_dump(by_alias=True),
+        body=PublicPerformance.model_validate(body),
         headers={"Cache-Control": PUBLIC_CACHE_CONTROL},
     )
 

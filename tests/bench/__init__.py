@@ -453,7 +453,9 @@ def load_counters(cases: int) -> None:
             st.channel_field(st.REPORT_CHANNELS[i % 4]): 1,
         }
         if i % 2:
-            counts.update({st.ANSWERED_IN_TIME: 1, st.FIRST_RESPONSES: 1, st.FIRST_RESPONSE_SECONDS: 3600 * (i % 90)})
+            counts.update(
+                {st.ANSWERED_IN_TIME: 1, st.FIRST_RESPONSES: 1, st.FIRST_RESPONSE_SECONDS: 3600 * (i % 90)}
+            )
         elif i % 4 == 0:
             counts[st.BREACHED] = 1
         if i % 3 == 0:
@@ -464,10 +466,9 @@ def load_counters(cases: int) -> None:
 
 def report_requests(cases: int) -> CallLog:
     """DynamoDB calls of one 9-month national summary compared with the previous year."""
+    from tawasul.services import reports
     from tests.integration.api import invoke
     from tests.integration.conftest import environment
-
-    from tawasul.services import reports
 
     with environment(seed=True, staff=False):
         reports._store.cache_clear()
@@ -495,7 +496,11 @@ def report_reports(small: int, large: int) -> None:
     rows = [["GET /v1/reports/summary", str(few.count()), str(many.count()), many.summary()]]
     print(_table(["request", f"{small:,} cases", f"{large:,} cases", "calls (large)"], rows, left=(0, 3)))
     same = few.count() == many.count()
-    print("   " + ("the same at both sizes" if same else "GROWS with the cases") + f"; budget 40, used {many.count()}")
+    print(
+        "   "
+        + ("the same at both sizes" if same else "GROWS with the cases")
+        + f"; budget 40, used {many.count()}"
+    )
 
 
 def report_references() -> None:

@@ -72,7 +72,9 @@ def _breached(people: dict[str, Person], client: Any, clock: Any, reference: str
     view = people[entity].get_json(f"/v1/staff/cases/{reference}")
     clock.set(view["due_at"])
     clock.advance(120)
-    _until(lambda: people[entity].get_json(f"/v1/staff/cases/{reference}"), lambda v: v["escalation_level"] >= 1)
+    _until(
+        lambda: people[entity].get_json(f"/v1/staff/cases/{reference}"), lambda v: v["escalation_level"] >= 1
+    )
     client.drain()
 
 
@@ -118,7 +120,11 @@ def test_reports_give_the_exact_figures(client: Any, clock: Any, people: dict[st
         "answered_in_time": 1,
         "breached": 0,
     }
-    assert (mol["within_sla_pct"], mol["avg_first_response_hours"], mol["satisfaction_avg"]) == (100.0, 1.0, 3.0)
+    assert (mol["within_sla_pct"], mol["avg_first_response_hours"], mol["satisfaction_avg"]) == (
+        100.0,
+        1.0,
+        3.0,
+    )
     assert (mosd["entity_id"], mosd["total"], mosd["breached"], mosd["within_sla_pct"]) == ("mosd", 1, 1, 0.0)
 
     # and the CSV carries the same rows

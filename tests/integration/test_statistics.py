@@ -218,7 +218,9 @@ def test_backfill_rebuilds_the_same_counters_from_the_cases(world: dict[str, str
 def test_the_summary_gives_the_national_table_and_the_league(world: dict[str, str]) -> None:
     _deliver(_event_records(), batch=50)
     status, body = invoke(
-        "GET /v1/reports/summary", query={**PERIOD, "compare": "previous_year"}, **OVERSIGHT  # type: ignore[arg-type]
+        "GET /v1/reports/summary",
+        query={**PERIOD, "compare": "previous_year"},
+        **OVERSIGHT,  # type: ignore[arg-type]
     )
     assert status == 200, body
     assert body["from"] == "2026-03-01" and body["to"] == "2026-04-30"
@@ -243,7 +245,11 @@ def test_the_csv_and_the_monthly_series_and_the_public_page(world: dict[str, str
     from tests.apigw import http_event
 
     event = http_event(
-        "GET", "/v1/reports/summary.csv", route="GET /v1/reports/summary.csv", query=event_query, **OVERSIGHT  # type: ignore[arg-type]
+        "GET",
+        "/v1/reports/summary.csv",
+        route="GET /v1/reports/summary.csv",
+        query=event_query,
+        **OVERSIGHT,  # type: ignore[arg-type]
     )
     result = load_handler("reports").lambda_handler(event, LambdaContext())
     assert result["statusCode"] == 200
@@ -279,7 +285,9 @@ def test_heads_see_their_entity_and_others_are_refused(world: dict[str, str]) ->
     status, body = invoke("GET /v1/reports/summary", query=PERIOD, **HEAD_MOH)  # type: ignore[arg-type]
     assert status == 200 and body["total"] == 2 and [r["entity_id"] for r in body["by_entity"]] == ["moh"]
     status, body = invoke(
-        "GET /v1/reports/summary", query={**PERIOD, "entity_id": "moe"}, **HEAD_MOH  # type: ignore[arg-type]
+        "GET /v1/reports/summary",
+        query={**PERIOD, "entity_id": "moe"},
+        **HEAD_MOH,  # type: ignore[arg-type]
     )
     assert status == 403
     status, body = invoke(

@@ -7,7 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tawasul.domain import statistics as st
-from tawasul.domain.case import ActorRole, Case, CaseType, Channel, EventKind, Language, TimelineEntry, Visibility
+from tawasul.domain.case import (
+    ActorRole,
+    Case,
+    CaseType,
+    Channel,
+    EventKind,
+    Language,
+    TimelineEntry,
+    Visibility,
+)
 from tawasul.domain.lifecycle import Status
 
 T0 = datetime(2026, 3, 1, 21, 30, tzinfo=UTC)  # 00:30 on 2 March in Bahrain
@@ -80,7 +89,12 @@ def test_a_transfer_moves_the_sla_outcome_but_not_the_total() -> None:
         _entry(EventKind.RESPONDED, T0 + timedelta(hours=3)),
     ]
     rows = st.contribution(_case(entity_id="moh"), list(reversed(timeline)))  # any order
-    assert rows[("2026-03-02", "moe")] == {"total": 1, "type_complaint": 1, "channel_app": 1, "transferred_out": 1}
+    assert rows[("2026-03-02", "moe")] == {
+        "total": 1,
+        "type_complaint": 1,
+        "channel_app": 1,
+        "transferred_out": 1,
+    }
     assert rows[("2026-03-02", "moh")] == {
         "transferred_in": 1,
         "answered_in_time": 1,
@@ -92,7 +106,10 @@ def test_a_transfer_moves_the_sla_outcome_but_not_the_total() -> None:
 def test_the_difference_is_what_to_add_and_nothing_for_a_repeat() -> None:
     before = {("d", "moh"): {"total": 1}}
     after = {("d", "moh"): {"total": 1, "breached": 1}, ("d", "moe"): {"transferred_in": 1}}
-    assert st.difference(after, before) == {("d", "moh"): {"breached": 1}, ("d", "moe"): {"transferred_in": 1}}
+    assert st.difference(after, before) == {
+        ("d", "moh"): {"breached": 1},
+        ("d", "moe"): {"transferred_in": 1},
+    }
     assert st.difference(after, after) == {}
     assert st.difference({}, before) == {("d", "moh"): {"total": -1}}
     assert st.decode_contribution(st.encode_contribution(after)) == after

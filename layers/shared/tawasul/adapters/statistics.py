@@ -154,7 +154,8 @@ class DynamoStatistics(TableAdapter):
             "Update": {
                 "TableName": self._table,
                 "Key": counter_key(day, entity_id),
-                "UpdateExpression": "SET #kind = :kind, #day = :day, #entity = :entity ADD " + ", ".join(adds),
+                "UpdateExpression": "SET #kind = :kind, #day = :day, #entity = :entity ADD "
+                + ", ".join(adds),
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": values,
             }
@@ -238,9 +239,7 @@ class DynamoStatistics(TableAdapter):
         ]
         for (day, entity), counts in sorted(totals.items()):
             item = {"kind": COUNTER_KIND, "day": day, "entity_id": entity, **counts}
-            requests.append(
-                {"PutRequest": {"Item": {**counter_key(day, entity), **dump(item)}}}
-            )
+            requests.append({"PutRequest": {"Item": {**counter_key(day, entity), **dump(item)}}})
         for reference, contrib in sorted(applied.items()):
             rows = encode_contribution(contrib)
             requests.append({"PutRequest": {"Item": dump(self._applied_item(reference, rows))}})

@@ -170,7 +170,9 @@ def total_of(contributions: Iterable[Contribution]) -> Contribution:
 
 def encode_contribution(contrib: Contribution) -> dict[str, dict[str, int]]:
     """Stored form: ``{"<day>#<entity>": counts}``."""
-    return {f"{day}#{entity}": dict(sorted(counts.items())) for (day, entity), counts in sorted(contrib.items())}
+    return {
+        f"{day}#{entity}": dict(sorted(counts.items())) for (day, entity), counts in sorted(contrib.items())
+    }
 
 
 def decode_contribution(stored: Mapping[str, Mapping[str, object]] | None) -> Contribution:

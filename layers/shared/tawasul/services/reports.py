@@ -159,9 +159,7 @@ class Reports:
     ) -> dict[str, Any]:
         period = period_of(start, end)
         if compare not in (None, "", COMPARE_PREVIOUS_YEAR):
-            raise InvalidRequest(
-                "compare must be previous_year.", "قيمة المقارنة يجب أن تكون previous_year."
-            )
+            raise InvalidRequest("compare must be previous_year.", "قيمة المقارنة يجب أن تكون previous_year.")
         entities = self._catalogue.all()
         selected = self._selection(caller, entities, entity_id)
         table = self._table(period)
@@ -289,7 +287,7 @@ class Reports:
     def _league(
         entities: Sequence[Entity], table: Table, selected: frozenset[str] | None
     ) -> list[dict[str, Any]]:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for entity in entities:
             if selected is not None and entity.id not in selected:
                 continue
