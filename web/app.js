@@ -20,6 +20,7 @@ import { staffCaseView } from './views/staff-case.js';
 import { intakeView } from './views/intake.js';
 import { staffHomeView, staffQueueView } from './views/staff.js';
 import { submitView } from './views/submit.js';
+import { performanceView } from './views/performance.js';
 
 const ROUTES = [
   [/^\/$/, homeView],
@@ -33,6 +34,7 @@ const ROUTES = [
   [/^\/staff\/intake$/, intakeView],
   [/^\/admin$/, adminHomeView],
   [/^\/admin\/([a-z0-9-]+)$/, adminEntityView],
+  [/^\/performance$/, performanceView],
 ];
 
 const main = () => document.getElementById('main');
