@@ -38,7 +38,7 @@ export async function performanceView({ query, navigate }) {
       [t('reports.withinSla'), figure(n.within_sla_pct, ' %')],
       [t('reports.avgHours'), figure(n.avg_first_response_hours)],
       [t('reports.satisfaction'), figure(n.satisfaction_avg)],
-    ].flatMap(([label, value]) => [h('dt', {}, label), h('dd', {}, value)]),
+    ].map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value))),
   );
 
   const table = h(
