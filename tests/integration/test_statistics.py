@@ -317,3 +317,26 @@ def test_bad_input_is_a_clear_error(staffed: Any, query: dict[str, str], status:
     _clear()
     code, body = invoke("GET /v1/reports/summary", query=query, **OVERSIGHT)  # type: ignore[arg-type]
     assert code == status and body["error"]["message"] and body["error"]["message_ar"]
+
+
+def test_a_refresh_that_read_a_stale_state_adds_nothing_twice(
+    world: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given counters up to date, and a consumer that read the case before another one applied it
+    _deliver(_event_records(), batch=50)
+    store = reports._store()
+    real = store.read_case
+    stale = real(world["A"])
+    assert stale is not None
+    reads: list[str] = []
+
+    def read_case(reference: str) -> Any:
+        reads.append(reference)
+        return (stale[0], stale[1], None) if len(reads) == 1 else real(reference)
+
+    monkeypatch.setattr(store, "read_case", read_case)
+    # When it writes: its condition (nothing applied yet) fails, it reads again and finds nothing to add
+    assert store.refresh(world["A"]) == {}
+    # Then the counters are unchanged
+    assert len(reads) == 2
+    assert _counters() == expected(world)

@@ -62,6 +62,14 @@ def digest(rows: dict[str, dict[str, int]]) -> str:
     return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def _conflicting(error: ClientError) -> bool:
+    """Another transaction was writing the same counter item at that moment (a busy day)."""
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    reasons = error.response.get("CancellationReasons") or []
+    return any(r.get("Code") == "TransactionConflict" for r in reasons)
+
+
 class StatisticsConflict(Exception):
     """The applied contribution changed between the read and the write: read again."""
 
@@ -123,7 +131,7 @@ class DynamoStatistics(TableAdapter):
             with translated_errors():
                 self.db.transact_write_items(TransactItems=items)
         except ClientError as error:
-            if cancelled_by_condition(error):
+            if cancelled_by_condition(error) or _conflicting(error):
                 raise StatisticsConflict(reference) from error
             raise
         return delta
