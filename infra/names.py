@@ -176,6 +176,15 @@ BACKFILL = "backfill"
 STATS_TIMEOUT_SECONDS = 60
 BACKFILL_MEMORY_MB = 1024
 BACKFILL_TIMEOUT_SECONDS = 900  # a rebuild pages through every case; run by hand
+#: timeline items the stats function receives (= tawasul.domain.statistics.COUNTED_EVENTS, tested)
+STATS_EVENTS = (
+    "CaseSubmitted",
+    "CaseTransferred",
+    "CaseResponded",
+    "CaseEscalated",
+    "SurveyAnswered",
+    "CaseReopened",
+)
 PUBLIC_PERFORMANCE_ROUTE = "GET /v1/public/performance"
 PUBLIC_THROTTLE_RATE_LIMIT = 10  # requests per second for anonymous readers, apart from the stage's
 PUBLIC_THROTTLE_BURST_LIMIT = 20

@@ -58,7 +58,12 @@ class Reports(Construct):
                     lambda_.FilterCriteria.filter(
                         {
                             "eventName": lambda_.FilterRule.is_equal("INSERT"),
-                            "dynamodb": {"NewImage": {"kind": {"S": lambda_.FilterRule.is_equal("event")}}},
+                            "dynamodb": {
+                                "NewImage": {
+                                    "kind": {"S": lambda_.FilterRule.is_equal("event")},
+                                    "event": {"S": lambda_.FilterRule.or_(*names.STATS_EVENTS)},
+                                }
+                            },
                         }
                     ),
                 ],

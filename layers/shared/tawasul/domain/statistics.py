@@ -66,6 +66,19 @@ FIELDS: tuple[str, ...] = (
     TRANSFERRED_OUT,
 )
 
+#: The only timeline items that can change a case's contribution (the stats mapping's filter).
+COUNTED_EVENTS: tuple[str, ...] = tuple(
+    k.value
+    for k in (
+        EventKind.SUBMITTED,
+        EventKind.TRANSFERRED,
+        EventKind.RESPONDED,
+        EventKind.ESCALATED,
+        EventKind.SURVEY_ANSWERED,
+        EventKind.REOPENED,
+    )
+)
+
 Counts = dict[str, int]
 #: ``(yyyy-mm-dd, entity_id)`` → counts
 RowKey = tuple[str, str]

@@ -20,6 +20,7 @@ from tawasul.domain.catalogue import Entity
 from tawasul.domain.statistics import (
     ANSWERED_IN_TIME,
     BREACHED,
+    COUNTED_EVENTS,
     REOPENED,
     REPORT_CHANNELS,
     REPORT_TYPES,
@@ -324,8 +325,8 @@ class StatisticsKeeper:
     def on_timeline_item(self, item: dict[str, Any]) -> Contribution:
         """A committed timeline item: bring its case's contribution up to date."""
         reference = item.get("reference")
-        if item.get("kind") != "event" or not reference:
-            return {}
+        if item.get("kind") != "event" or item.get("event") not in COUNTED_EVENTS or not reference:
+            return {}  # nothing else changes a contribution (the mapping's filter says the same)
         return self._store.refresh(str(reference))
 
     def backfill(self) -> dict[str, int]:

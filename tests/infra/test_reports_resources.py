@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from infra import names
+from tawasul.domain.statistics import COUNTED_EVENTS
 
 Resources = dict[str, dict[str, Any]]
 Functions = dict[str, tuple[str, dict[str, Any]]]
@@ -36,7 +37,9 @@ def test_stats_reads_only_new_timeline_items_with_an_on_failure_queue(
         if m["Properties"]["FunctionName"] == {"Ref": stats_id}
     ]
     patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
-    assert patterns == [{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["event"]}}}}]
+    new_image = {"kind": {"S": ["event"]}, "event": {"S": list(names.STATS_EVENTS)}}
+    assert patterns == [{"eventName": ["INSERT"], "dynamodb": {"NewImage": new_image}}]
+    assert set(names.STATS_EVENTS) == set(COUNTED_EVENTS)
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert "OnFailure" in mapping["DestinationConfig"]
 
