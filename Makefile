@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 LAYER_SOURCES := $(shell find layers/shared -type f -not -path '*/__pycache__/*' 2>/dev/null)
 INFRA_SOURCES := $(shell find infra functions -type f -name "*.py" -not -path "*/__pycache__/*" 2>/dev/null) $(shell find web -type f 2>/dev/null) cdk.json
 
-.PHONY: venv build synth run test test-fast lint format bench stage deploy openapi clean
+.PHONY: venv build synth run test test-fast lint format bench stage deploy openapi clean backfill
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: requirements-dev.txt layers/shared/requirements.txt
@@ -72,6 +72,10 @@ openapi: venv
 
 bench: $(TEMPLATE)
 	$(PYTHON) -m tests.bench
+
+## backfill: rebuild the report counters from the cases (local runtime on PORT; AWS=1 for the deployed stack)
+backfill: venv
+	$(PYTHON) -m infra.backfill $(if $(AWS),--aws,--url http://127.0.0.1:$(PORT))
 
 ## stage: STAGE=dev|prod — synthesize that stage (cdk.json "tawasul:stages"), cdk-nag and cfn-lint, offline
 stage: .build/layer/.stamp

@@ -236,3 +236,23 @@ RECONCILE_EVERY_MINUTES = 5
 RECONCILER_TIMEOUT_SECONDS = 240  # less than the schedule's period: runs never overlap
 RECONCILER_MEMORY_MB = 512
 REPAIRS_METRIC = "Repairs"  # tawasul/services/reconciler.py REPAIRS_METRIC
+
+# --- statistics and reports (docs/reports.md, decision 010) ------------------------------------
+REPORTS = "reports"
+STATS = "stats"
+BACKFILL = "backfill"
+STATS_TIMEOUT_SECONDS = 60
+BACKFILL_MEMORY_MB = 1024
+BACKFILL_TIMEOUT_SECONDS = 900  # a rebuild pages through every case; run by hand
+#: timeline items the stats function receives (= tawasul.domain.statistics.COUNTED_EVENTS, tested)
+STATS_EVENTS = (
+    "CaseSubmitted",
+    "CaseTransferred",
+    "CaseResponded",
+    "CaseEscalated",
+    "SurveyAnswered",
+    "CaseReopened",
+)
+PUBLIC_PERFORMANCE_ROUTE = "GET /v1/public/performance"
+PUBLIC_THROTTLE_RATE_LIMIT = 10  # requests per second for anonymous readers, apart from the stage's
+PUBLIC_THROTTLE_BURST_LIMIT = 20

@@ -18,6 +18,7 @@ from infra.constructs.events import Events
 from infra.constructs.functions import Functions, common_environment
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.reconciler import Reconciler
+from infra.constructs.reports import Reports
 from infra.constructs.storage import Storage
 from infra.constructs.stream import Stream
 from infra.constructs.web import Web
@@ -143,6 +144,25 @@ class TawasulStack(Stack):
             survey_window_arn=self.events.survey_window_arn,
         )
 
+        self.functions.add(
+            names.REPORTS,
+            grants=[data.grant_table_read],
+            description="Tawasul reports: national table, entity league, public performance (counters only)",
+        )
+        stats = self.functions.add(
+            names.STATS,
+            grants=[data.grant_table_read_write],
+            timeout_seconds=names.STATS_TIMEOUT_SECONDS,
+            description="Tawasul stats: table stream to the report counters",
+        )
+        self.functions.add(
+            names.BACKFILL,
+            grants=[data.grant_table_read_write],
+            memory_mb=names.BACKFILL_MEMORY_MB,
+            timeout_seconds=names.BACKFILL_TIMEOUT_SECONDS,
+            description="Tawasul backfill: rebuilds the report counters from the cases (run by hand)",
+        )
+
         self.catalogue = Catalogue(self, "Catalogue", seed=self.functions[names.SEED])
         self.api = Api(
             self,
@@ -152,6 +172,7 @@ class TawasulStack(Stack):
             audience=self.auth.user_pool_client.user_pool_client_id,
             allowed_origins=allowed_origins,
         )
+        self.reports = Reports(self, "Reports", table=data.table, stats=stats, api=self.api)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -160,6 +181,7 @@ class TawasulStack(Stack):
             access_logs=self.api.access_logs,
             table=data.table,
             dispatcher_failures=self.stream.failures,
+            stats_failures=self.reports.failures,
             failure_queues={**self.events.failures, "Attachments": self.storage.failures},
             state_machines={
                 names.CLOCK_STATE_MACHINE: self.clocks.state_machine,

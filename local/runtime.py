@@ -336,6 +336,8 @@ class Runtime:
             self._moto = None
         with _ACTIVE_LOCK:
             _ACTIVE.discard(id(self))
+            if not _ACTIVE:  # moto runs state machines its own way again (tests share the process)
+                stepfunctions.uninstall()
         self.functions.unload()
         self._idp = None
         if self._shared_clock is not None:
@@ -524,6 +526,9 @@ class Runtime:
                 return self._clock_route(request)
             if path == "/local/drain" and method == "POST":
                 return self._drain_route(request)
+            if path == "/local/backfill" and method == "POST":
+                # the `backfill` function, as `make backfill` invokes it on AWS (docs/reports.md)
+                return HttpResponse.json(200, self.functions.invoke("backfill", {}))
             if path == "/local/directory" and method == "GET":
                 with self._directory_lock:
                     users = [{"sub": sub, **entry} for sub, entry in self.directory.items()]

@@ -21,6 +21,8 @@ import { staffCaseView } from './views/staff-case.js';
 import { intakeView } from './views/intake.js';
 import { staffHomeView, staffQueueView } from './views/staff.js';
 import { submitView } from './views/submit.js';
+import { performanceView } from './views/performance.js';
+import { canReport, reportsView } from './views/reports.js';
 
 const ROUTES = [
   [/^\/$/, homeView],
@@ -34,6 +36,8 @@ const ROUTES = [
   [/^\/staff\/intake$/, intakeView],
   [/^\/admin$/, adminHomeView],
   [/^\/admin\/([a-z0-9-]+)$/, adminEntityView],
+  [/^\/performance$/, performanceView],
+  [/^\/reports$/, reportsView],
 ];
 
 const main = () => document.getElementById('main');
@@ -117,6 +121,7 @@ function renderHeader() {
   }
   if (user?.isStaff) links.push(['#/staff', 'nav.staff', path.startsWith('/staff')]);
   if (user?.oversight) links.push(['#/admin', 'nav.admin', path.startsWith('/admin')]);
+  if (canReport(user)) links.push(['#/reports', 'nav.reports', path.startsWith('/reports')]);
   const nav = document.getElementById('main-nav');
   nav.replaceChildren(
     h(

@@ -110,6 +110,7 @@ class Monitoring(Construct):
         access_logs: logs.ILogGroup,
         table: dynamodb.ITable,
         dispatcher_failures: sqs.IQueue,
+        stats_failures: sqs.IQueue,
         failure_queues: Mapping[str, sqs.IQueue],
         state_machines: Mapping[str, sfn.IStateMachine],
         alarm_email: str | None,
@@ -177,6 +178,21 @@ class Monitoring(Construct):
             threshold=names.ITERATOR_AGE_ALARM_MS,
             evaluation_periods=2,
             description="The dispatcher is more than 5 minutes behind the table's stream",
+        )
+        stats = functions[names.STATS]
+        self._alarm(
+            "Stats-FailureQueue",
+            stats_failures.metric_approximate_number_of_messages_visible(period=_PERIOD, statistic="Maximum"),
+            threshold=1,
+            description="Stream records the stats function gave up on: the report counters miss "
+            "them until the backfill is run (docs/reports.md)",
+        )
+        self._alarm(
+            "Stats-IteratorAge",
+            stats.metric("IteratorAge", period=_PERIOD, statistic="Maximum"),
+            threshold=names.ITERATOR_AGE_ALARM_MS,
+            evaluation_periods=2,
+            description="The stats function is more than 5 minutes behind the table's stream",
         )
         for label, machine in state_machines.items():
             self._alarm(
@@ -257,8 +273,7 @@ class Monitoring(Construct):
             stage,
             table,
             dispatcher,
-            dispatcher_failures,
-            failure_queues,
+            {"dispatcher": dispatcher_failures, "stats": stats_failures, **failure_queues},
             state_machines,
         )
 
@@ -350,7 +365,6 @@ class Monitoring(Construct):
         stage: apigw.HttpStage,
         table: dynamodb.ITable,
         dispatcher: lambda_.Function,
-        dispatcher_failures: sqs.IQueue,
         failure_queues: Mapping[str, sqs.IQueue],
         state_machines: Mapping[str, sfn.IStateMachine],
     ) -> cloudwatch.Dashboard:
@@ -371,7 +385,7 @@ class Monitoring(Construct):
         def concurrency(function: lambda_.Function, label: str) -> cloudwatch.Metric:
             return function.metric("ConcurrentExecutions", period=_PERIOD, statistic="Maximum", label=label)
 
-        queues = {"dispatcher": dispatcher_failures, **{k.lower(): q for k, q in failure_queues.items()}}
+        queues = {k.lower(): q for k, q in failure_queues.items()}
         executions = [
             (
                 label,
@@ -409,9 +423,12 @@ class Monitoring(Construct):
                 ],
             ),
             graph(
-                "Dispatcher iterator age (ms)",
+                "Stream consumers' iterator age (ms)",
                 [
-                    dispatcher.metric("IteratorAge", period=_PERIOD, statistic="Maximum", label="max"),
+                    dispatcher.metric("IteratorAge", period=_PERIOD, statistic="Maximum", label="dispatcher"),
+                    functions[names.STATS].metric(
+                        "IteratorAge", period=_PERIOD, statistic="Maximum", label="stats"
+                    ),
                 ],
             ),
         )

@@ -428,6 +428,81 @@ def report_dynamodb(small: int, large: int) -> None:
     print("   " + (f"GROWS with the table: {', '.join(grew)}" if grew else "no request grows with the table"))
 
 
+# -- 2b. DynamoDB requests of a report ----------------------------------------------------------------
+REPORT_QUERY = {"from": "2020-01-01", "to": "2020-09-30", "compare": "previous_year"}
+OVERSIGHT = {"sub": "oversight-1", "groups": ("oversight",)}
+
+
+def load_counters(cases: int) -> None:
+    """Counter items as ``cases`` cases would leave them: half in January–September 2020, half in
+    the same months of 2019, spread over the days and the 32 entities of the catalogue, every
+    type and channel, half answered in time, a quarter breached, a third surveyed."""
+    from datetime import date, timedelta
+
+    from tawasul.domain import statistics as st
+    from tawasul.services import reports
+
+    entities = [e.id for e in reports._entities().all()]
+    totals: st.Contribution = {}
+    for i in range(cases):
+        start = date(2020 if i % 2 else 2019, 1, 1)
+        day = (start + timedelta(days=(i * 7) % 273)).isoformat()
+        counts = {
+            st.TOTAL: 1,
+            st.type_field(st.REPORT_TYPES[i % 4]): 1,
+            st.channel_field(st.REPORT_CHANNELS[i % 4]): 1,
+        }
+        if i % 2:
+            counts.update(
+                {st.ANSWERED_IN_TIME: 1, st.FIRST_RESPONSES: 1, st.FIRST_RESPONSE_SECONDS: 3600 * (i % 90)}
+            )
+        elif i % 4 == 0:
+            counts[st.BREACHED] = 1
+        if i % 3 == 0:
+            counts.update({st.SATISFACTION_COUNT: 1, st.SATISFACTION_SUM: 1 + i % 5})
+        st.add_counts(totals.setdefault((day, entities[i % len(entities)]), {}), counts)
+    reports._store().replace_all(totals, {}, [])
+
+
+def report_requests(cases: int) -> CallLog:
+    """DynamoDB calls of one 9-month national summary compared with the previous year."""
+    from tawasul.services import reports
+    from tests.integration.api import invoke
+    from tests.integration.conftest import environment
+
+    with environment(seed=True, staff=False):
+        reports._store.cache_clear()
+        reports._entities.cache_clear()
+        try:
+            load_counters(cases)
+            with counting_dynamodb_calls() as log:
+                status, body = _quietly(
+                    lambda: invoke("GET /v1/reports/summary", query=REPORT_QUERY, **OVERSIGHT)  # type: ignore[arg-type]
+                )
+            if status != 200 or body["total"] != cases // 2:
+                raise RuntimeError(f"summary: {status} {body}")
+        finally:
+            reports._store.cache_clear()
+            reports._entities.cache_clear()
+    return log
+
+
+def report_reports(small: int, large: int) -> None:
+    print(
+        f"\n2b. DynamoDB requests of a 9-month national summary with the previous year, "
+        f"{small:,} vs {large:,} cases, 32 entities"
+    )
+    few, many = report_requests(small), report_requests(large)
+    rows = [["GET /v1/reports/summary", str(few.count()), str(many.count()), many.summary()]]
+    print(_table(["request", f"{small:,} cases", f"{large:,} cases", "calls (large)"], rows, left=(0, 3)))
+    same = few.count() == many.count()
+    print(
+        "   "
+        + ("the same at both sizes" if same else "GROWS with the cases")
+        + f"; budget 40, used {many.count()}"
+    )
+
+
 def report_references() -> None:
     print("\n3. Reference codec (ratios of side-by-side timings in one process)")
     ratios = reference_ratios()
@@ -444,5 +519,6 @@ def main(small: int = 10, large: int = 1_000, runs: int = 5) -> int:
     print(f"Tawasul benchmarks: ratios and counts, never wall-clock (Python {sys.version.split()[0]})\n")
     report_imports(runs)
     report_dynamodb(small, large)
+    report_reports(100, 10_000)
     report_references()
     return 0

@@ -69,3 +69,11 @@ def test_tables_align_their_columns() -> None:
     rendered = _table(["name", "n"], [["a", "1"], ["longer", "10"]]).splitlines()
     assert len({len(line) for line in rendered}) == 1
     assert rendered[2].endswith(" 1") and rendered[3].startswith("longer")
+
+
+def test_a_report_costs_the_same_requests_whatever_the_cases() -> None:
+    from tests.bench import report_requests
+
+    few, more = report_requests(4), report_requests(64)
+    assert few.count() == more.count() <= 40
+    assert "Scan" not in more.calls

@@ -76,7 +76,9 @@ def test_each_function_has_error_and_throttle_alarms(resources: Resources, funct
     ("description", "metric"),
     [
         ("Stream records the dispatcher gave up on", "ApproximateNumberOfMessagesVisible"),
-        ("behind the table's stream", "IteratorAge"),
+        ("The dispatcher is more than 5 minutes behind", "IteratorAge"),
+        ("Stream records the stats function gave up on", "ApproximateNumberOfMessagesVisible"),
+        ("The stats function is more than 5 minutes behind", "IteratorAge"),
         ("DynamoDB throttled requests", "ThrottledRequests"),
         ("DynamoDB answered 5xx", "SystemErrors"),
         ("breached their first due time", "SlaBreached"),
@@ -194,8 +196,14 @@ def test_the_reconciler_may_list_and_start_executions_of_the_two_machines_only(
     assert len(states[0]["Resource"]) == 2
 
 
-def test_the_dispatcher_takes_only_new_timeline_items(resources: Resources) -> None:
-    (mapping,) = _of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+def test_the_stream_consumers_take_only_new_timeline_items(resources: Resources) -> None:
+    mappings = _of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+    assert len(mappings) == 2  # the dispatcher and stats
+    for mapping in mappings:
+        _only_new_timeline_items(mapping)
+
+
+def _only_new_timeline_items(mapping: dict[str, Any]) -> None:
     patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
     events = [p for p in patterns if p["dynamodb"]["NewImage"]["kind"]["S"] == ["event"]]
     assert events and all(p["eventName"] == ["INSERT"] for p in events)

@@ -112,6 +112,9 @@ def test_functions_are_the_expected_ones(resources: Resources, functions: Functi
         names.ATTACHMENTS,
         names.TOKENS,
         names.RECONCILER,
+        names.REPORTS,
+        names.STATS,
+        names.BACKFILL,
     }
     # ... and the only other function is CDK's BucketDeployment handler (web app, deploy time only)
     framework = [

@@ -37,4 +37,7 @@ def invoke(
         path_parameters=path,
     )
     result = load_handler(_FUNCTION[route_key]).lambda_handler(event, LambdaContext())
-    return result["statusCode"], json.loads(result["body"]) if result.get("body") else None
+    body = result.get("body")
+    if body and not result.get("headers", {}).get("Content-Type", "").startswith("application/json"):
+        return result["statusCode"], body  # e.g. text/csv
+    return result["statusCode"], json.loads(body) if body else None

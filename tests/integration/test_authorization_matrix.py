@@ -46,6 +46,8 @@ STAFF_WORK_CREATED = (401, 403, 403, 201, 404, 201, 403, 201)
 STAFF_MANAGE = (401, 403, 403, 403, 404, 200, 403, 200)
 OVERSIGHT_ONLY = (401, 403, 403, 403, 403, 403, 403, 200)
 OVERSIGHT_CREATES = (401, 403, 403, 403, 403, 403, 403, 201)
+REPORTS = (401, 403, 403, 403, 403, 200, 200, 200)  # heads and supervisors (own entity), oversight
+REPORT_PERIOD = {"from": "2026-01-01", "to": "2026-09-30"}
 CALENDAR = {
     "time_zone": "Asia/Bahrain",
     "week": ["sun", "mon", "tue", "wed", "thu"],
@@ -213,6 +215,10 @@ RULES: dict[str, Rule] = {
     ),
     "PUT /v1/admin/entities/{entity_id}/calendar": (OVERSIGHT_ONLY, CALENDAR, None, None, "complaint"),
     "GET /v1/admin/entities/{entity_id}/audit": (OVERSIGHT_ONLY, None, None, None, "complaint"),
+    "GET /v1/reports/summary": (REPORTS, None, REPORT_PERIOD, None, "complaint"),
+    "GET /v1/reports/summary.csv": (REPORTS, None, REPORT_PERIOD, None, "complaint"),
+    "GET /v1/reports/monthly": (REPORTS, None, REPORT_PERIOD, None, "complaint"),
+    "GET /v1/public/performance": ((200,) * 8, None, REPORT_PERIOD, None, "complaint"),
 }
 
 PATH_VALUES = {"entity_id": "moh", "case_type": "complaint"}

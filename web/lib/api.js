@@ -144,3 +144,30 @@ export async function entityMap() {
   const list = await entities();
   return new Map(list.map((e) => [e.id, e]));
 }
+
+/** A signed-in GET whose body is a file (e.g. CSV): saved under `filename` through a blob link. */
+export async function download(path, query, filename) {
+  const url = new URL(base + path, window.location.origin);
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
+  }
+  const bearer = token();
+  let response;
+  try {
+    response = await fetch(url, {
+      headers: bearer ? { Authorization: `Bearer ${bearer}` } : {},
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'network');
+  }
+  if (!response.ok) throw new ApiError(response.status, 'http');
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}

@@ -21,6 +21,7 @@ export async function homeView() {
         ? h('a', { class: 'btn btn-primary btn-large', href: '#/staff' }, t('nav.staff'))
         : h('a', { class: 'btn btn-primary btn-large', href: '#/submit' }, t('home.submit')),
       !user?.isStaff || user.isCitizen ? h('a', { class: 'btn btn-large', href: '#/cases' }, t('home.track')) : null,
+      h('a', { class: 'btn btn-large', href: '#/performance' }, t('performance.link')),
     ),
   );
 
