@@ -258,6 +258,10 @@ class FakeStaffDirectory:
     def members_of(self, group: str) -> list[StaffMember]:
         return list(self.groups.get(group, []))
 
+    def member(self, user_id: str) -> StaffMember | None:
+        found = (m for members in self.groups.values() for m in members if m.user_id == user_id)
+        return next(found, None)
+
 
 class FakeSender:
     def __init__(self, failures: int = 0) -> None:

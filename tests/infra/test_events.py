@@ -148,7 +148,7 @@ def test_notify_sends_from_the_sender_and_sms_only(resources: Resources, functio
         ("Deny", True),  # every topic of the account
     }
     (directory,) = [s for s in statements if any(a.startswith("cognito-idp:") for a in _actions([s]))]
-    assert _actions([directory]) == {"cognito-idp:ListUsersInGroup"}
+    assert _actions([directory]) == {"cognito-idp:ListUsersInGroup", "cognito-idp:ListUsers"}
     for name, (_, function) in functions.items():
         if name != names.NOTIFY:
             sends = _actions(_policy_statements(resources, function))

@@ -195,6 +195,9 @@ class StaffDirectory(Protocol):
     def members_of(self, group: str) -> list[StaffMember]:
         """The users of a directory group (``supervisor:<entity>``, ``head:<entity>``, ``oversight``)."""
 
+    def member(self, user_id: str) -> StaffMember | None:
+        """The enabled user named by this ``sub`` (or user name), or None."""
+
 
 class MessageSender(Protocol):
     def send(self, channel: Channel, address: str, message: Message) -> str:
