@@ -125,7 +125,9 @@ class Notifications:
         pattern = LEVEL_GROUPS.get(data.level or 0)
         if pattern is None:
             return []
-        return self._staff(self._directory.members_of(pattern.format(entity=data.worked_by or data.entity_id)))
+        return self._staff(
+            self._directory.members_of(pattern.format(entity=data.worked_by or data.entity_id))
+        )
 
     def _at_risk_staff(self, event: CaseEvent, case: Case | None) -> list[Recipient]:
         """The assignee (or, when nobody has the case, the agents of the entity that works it) and
