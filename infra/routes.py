@@ -56,6 +56,10 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/v1/admin/entities/{entity_id}/sla/{case_type}", "admin_api"),
     Route("PUT", "/v1/admin/entities/{entity_id}/calendar", "admin_api"),
     Route("GET", "/v1/admin/entities/{entity_id}/audit", "admin_api"),
+    Route("GET", "/v1/me/preferences", "citizen_api"),
+    Route("PUT", "/v1/me/preferences", "citizen_api"),
+    Route("POST", "/v1/me/phone", "citizen_api"),
+    Route("POST", "/v1/me/phone/verify", "citizen_api"),
 )
 
 API_FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(r.function for r in ROUTES))

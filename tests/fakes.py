@@ -11,6 +11,7 @@ from tawasul.domain.case import Case, TimelineEntry
 from tawasul.domain.catalogue import Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.notifications import Channel, Message
+from tawasul.domain.preferences import PhoneChallenge, Preferences
 from tawasul.domain.survey import Survey, window_name
 from tawasul.errors import ConcurrentChange, EventsNotPublished, ReferenceTaken
 from tawasul.ports import Page, StaffMember, UploadForm
@@ -291,3 +292,40 @@ class FakeNotificationLog:
 
     def failed(self, reference: str, key: str) -> None:
         self.markers[(reference, key)] = "failed"
+
+
+class FakePreferences:
+    """Port ``PreferenceStore`` in memory, with the adapter's version conditions."""
+
+    def __init__(self) -> None:
+        self.preferences: dict[str, Preferences] = {}
+        self.challenges: dict[str, PhoneChallenge] = {}
+        self.writes = 0
+
+    def get(self, citizen_id: str) -> Preferences | None:
+        return self.preferences.get(citizen_id)
+
+    def put(self, citizen_id: str, preferences: Preferences) -> None:
+        self._check(self.preferences.get(citizen_id), preferences.version)
+        self.preferences[citizen_id] = preferences
+        self.writes += 1
+
+    def challenge(self, citizen_id: str) -> PhoneChallenge | None:
+        return self.challenges.get(citizen_id)
+
+    def put_challenge(self, citizen_id: str, challenge: PhoneChallenge) -> None:
+        self._check(self.challenges.get(citizen_id), challenge.version)
+        self.challenges[citizen_id] = challenge
+        self.writes += 1
+
+    def verify(self, citizen_id: str, challenge: PhoneChallenge, preferences: Preferences) -> None:
+        self._check(self.challenges.get(citizen_id), challenge.version)
+        self._check(self.preferences.get(citizen_id), preferences.version)
+        self.challenges[citizen_id] = challenge
+        self.preferences[citizen_id] = preferences
+        self.writes += 1
+
+    @staticmethod
+    def _check(stored: Preferences | PhoneChallenge | None, version: int) -> None:
+        if stored is not None and stored.version != version - 1:
+            raise ConcurrentChange()

@@ -46,6 +46,7 @@ STAFF_WORK_CREATED = (401, 403, 403, 201, 404, 201, 403, 201)
 STAFF_MANAGE = (401, 403, 403, 403, 404, 200, 403, 200)
 OVERSIGHT_ONLY = (401, 403, 403, 403, 403, 403, 403, 200)
 OVERSIGHT_CREATES = (401, 403, 403, 403, 403, 403, 403, 201)
+CITIZEN_SELF = (401, 200, 200, 403, 403, 403, 403, 403)
 CALENDAR = {
     "time_zone": "Asia/Bahrain",
     "week": ["sun", "mon", "tue", "wed", "thu"],
@@ -213,6 +214,29 @@ RULES: dict[str, Rule] = {
     ),
     "PUT /v1/admin/entities/{entity_id}/calendar": (OVERSIGHT_ONLY, CALENDAR, None, None, "complaint"),
     "GET /v1/admin/entities/{entity_id}/audit": (OVERSIGHT_ONLY, None, None, None, "complaint"),
+    # my preferences (issue 13): citizens only; these tokens carry no e-mail and no phone is verified
+    "GET /v1/me/preferences": (CITIZEN_SELF, None, None, None, "complaint"),
+    "PUT /v1/me/preferences": (
+        (401, 422, 422, 403, 403, 403, 403, 403),
+        {"language": "en", "channels": ["email"]},
+        None,
+        None,
+        "complaint",
+    ),
+    "POST /v1/me/phone": (
+        (401, 202, 202, 403, 403, 403, 403, 403),
+        {"phone": "+97333123456"},
+        None,
+        None,
+        "complaint",
+    ),
+    "POST /v1/me/phone/verify": (
+        (401, 400, 400, 403, 403, 403, 403, 403),
+        {"code": "123456"},
+        None,
+        None,
+        "complaint",
+    ),
 }
 
 PATH_VALUES = {"entity_id": "moh", "case_type": "complaint"}

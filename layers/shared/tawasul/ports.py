@@ -13,6 +13,7 @@ from tawasul.domain.case import Case, TimelineEntry
 from tawasul.domain.catalogue import AuditRecord, Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.notifications import Channel, Message
+from tawasul.domain.preferences import PhoneChallenge, Preferences
 from tawasul.domain.sla import SlaPolicy
 from tawasul.domain.survey import Survey
 
@@ -215,3 +216,22 @@ class NotificationLog(Protocol):
 
     def failed(self, reference: str, key: str) -> None:
         """Give the claim back so that a retry sends the message."""
+
+
+# --- citizen preferences (issue 13) -----------------------------------------------------------
+class PreferenceStore(Protocol):
+    """``PK=CITIZEN#<citizen id>``: ``SK=PREFERENCES`` and ``SK=PHONE_CHALLENGE``; every write is
+    conditional on the version read, else ``ConcurrentChange``."""
+
+    def get(self, citizen_id: str) -> Preferences | None: ...
+
+    def put(self, citizen_id: str, preferences: Preferences) -> None:
+        """Store ``preferences`` (its ``version`` already bumped) over the version before it."""
+
+    def challenge(self, citizen_id: str) -> PhoneChallenge | None: ...
+
+    def put_challenge(self, citizen_id: str, challenge: PhoneChallenge) -> None:
+        """Store ``challenge`` (its ``version`` already bumped) over the version before it."""
+
+    def verify(self, citizen_id: str, challenge: PhoneChallenge, preferences: Preferences) -> None:
+        """Consume ``challenge`` and store ``preferences`` with the phone, in one transaction."""

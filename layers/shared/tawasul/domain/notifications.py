@@ -29,6 +29,7 @@ class Template(StrEnum):
     CASE_REOPENED = "case_reopened"
     CASE_AT_RISK = "case_at_risk"
     CASE_ASSIGNED = "case_assigned"
+    PHONE_CODE = "phone_code"  # not an event's: the code that verifies a citizen's phone
 
 
 class Channel(StrEnum):
@@ -239,4 +240,26 @@ def _html(language: Language, wording: Wording, values: Mapping[str, str]) -> st
         f"<p>{wording.body.format(**values)}</p>"
         f'<p style="color:#666;font-size:12px">{brand}</p>'
         "</body></html>"
+    )
+
+
+_CODE_TEXT = {
+    Language.EN: "Your Tawasul verification code is {code}. It expires in 10 minutes. Never share it.",
+    Language.AR: "رمز التحقق في منصة تواصل هو {code}. تنتهي صلاحيته خلال 10 دقائق. لا تشاركه مع أحد.",
+}
+_CODE_SUBJECT = {Language.EN: "Your verification code", Language.AR: "رمز التحقق"}
+
+
+def code_message(language: Language, code: str) -> Message:
+    """The SMS with a phone verification code (no case: ``reference`` is empty)."""
+    digits = f"{_LTR_ISOLATE}{code}{_POP_ISOLATE}" if language is Language.AR else code
+    text = _CODE_TEXT[language].format(code=digits)
+    return Message(
+        reference="",
+        template=Template.PHONE_CODE,
+        language=language,
+        subject=_CODE_SUBJECT[language],
+        text=text,
+        html="",
+        sms=text,
     )

@@ -12,6 +12,7 @@ from tawasul.adapters.eventbridge import EventBridgeBus
 from tawasul.adapters.idempotency import PowertoolsIdempotency
 from tawasul.adapters.messaging import SesSnsSender
 from tawasul.adapters.notification_log import DynamoNotificationLog
+from tawasul.adapters.preferences import DynamoPreferences
 from tawasul.adapters.s3 import S3FileStore
 from tawasul.adapters.stepfunctions import StepFunctionsClocks
 from tawasul.adapters.survey_window import StepFunctionsSurveyWindow
@@ -25,6 +26,7 @@ from tawasul.services.clocks import ClockController, DeadlineTicks
 from tawasul.services.dispatch import Consumer
 from tawasul.services.events import SOURCE, EventsPublisher
 from tawasul.services.notifications import Notifications
+from tawasul.services.preferences import CitizenPreferences
 from tawasul.services.staff import StaffCases
 from tawasul.services.surveys import Surveys
 
@@ -141,7 +143,18 @@ def notifications() -> Notifications:
         directory(),
         SesSnsSender(settings.sender_email),
         DynamoNotificationLog(settings.table_name),
+        preference_store(),
     )
+
+
+@lru_cache(maxsize=1)
+def preference_store() -> DynamoPreferences:
+    return DynamoPreferences(get_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def citizen_preferences() -> CitizenPreferences:
+    return CitizenPreferences(preference_store(), SesSnsSender(get_settings().sender_email))
 
 
 def stream_consumers() -> list[Consumer]:

@@ -25,6 +25,7 @@ from tawasul.ports import (
     Catalogue,
     MessageSender,
     NotificationLog,
+    PreferenceStore,
     StaffDirectory,
     StaffMember,
 )
@@ -78,12 +79,14 @@ class Notifications:
         directory: StaffDirectory,
         sender: MessageSender,
         log: NotificationLog,
+        preferences: PreferenceStore | None = None,
     ) -> None:
         self._cases = cases
         self._catalogue = catalogue
         self._directory = directory
         self._sender = sender
         self._log = log
+        self._preferences = preferences
 
     def handle(self, event: CaseEvent) -> int:
         """Send what ``event`` calls for, each message once; the number sent now."""
@@ -116,8 +119,23 @@ class Notifications:
         return self._citizen_recipients(case)
 
     def _citizen_recipients(self, case: Case) -> list[Recipient]:
-        contact = case.contact
-        recipient = reach(CITIZEN, contact) if contact else None
+        """Every channel the citizen chose whose address is known (the phone only once verified,
+        or as given at a counter); without preferences, or when none of the chosen channels has an
+        address, the case's contact as before (preferred channel, else the other)."""
+        contact = case.contact or Contact()
+        prefs = self._preferences.get(case.citizen_id) if self._preferences else None
+        if prefs is not None:
+            addresses = {
+                Channel.EMAIL: contact.email or prefs.email,
+                Channel.SMS: prefs.phone or contact.phone,
+            }
+            chosen = [Recipient(CITIZEN, c, addresses[c]) for c in prefs.channels if addresses.get(c)]  # type: ignore[arg-type]
+            by_email = any(r.channel is Channel.EMAIL for r in chosen)
+            if by_email and prefs.quiet_hours and prefs.quiet_hours.contains(clock.now()):
+                chosen = [r for r in chosen if r.channel is Channel.EMAIL]  # no SMS at night
+            if chosen:
+                return chosen
+        recipient = reach(CITIZEN, contact)
         return [recipient] if recipient else []
 
     def _escalation_staff(self, event: CaseEvent) -> list[Recipient]:
