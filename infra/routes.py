@@ -60,6 +60,10 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/v1/me/preferences", "citizen_api"),
     Route("POST", "/v1/me/phone", "citizen_api"),
     Route("POST", "/v1/me/phone/verify", "citizen_api"),
+    Route("GET", "/v1/staff/entities/{entity_id}/replies", "staff_api"),
+    Route("POST", "/v1/staff/entities/{entity_id}/replies", "staff_api"),
+    Route("PUT", "/v1/staff/entities/{entity_id}/replies/{template_id}", "staff_api"),
+    Route("DELETE", "/v1/staff/entities/{entity_id}/replies/{template_id}", "staff_api"),
 )
 
 API_FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(r.function for r in ROUTES))

@@ -8,10 +8,11 @@ from typing import Any
 
 from tawasul.domain.attachments import Attachment, AttachmentStatus
 from tawasul.domain.case import Case, TimelineEntry
-from tawasul.domain.catalogue import Entity, EntityProfile
+from tawasul.domain.catalogue import AuditRecord, Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.notifications import Channel, Message
 from tawasul.domain.preferences import PhoneChallenge, Preferences
+from tawasul.domain.replies import ReplyTemplate
 from tawasul.domain.survey import Survey, window_name
 from tawasul.errors import ConcurrentChange, EventsNotPublished, ReferenceTaken
 from tawasul.ports import Page, StaffMember, UploadForm
@@ -329,3 +330,32 @@ class FakePreferences:
     def _check(stored: Preferences | PhoneChallenge | None, version: int) -> None:
         if stored is not None and stored.version != version - 1:
             raise ConcurrentChange()
+
+
+class FakeReplyTemplates:
+    """Port ``ReplyTemplates`` in memory; ``audit`` collects the audit records written with them."""
+
+    def __init__(self) -> None:
+        self.templates: dict[tuple[str, str], ReplyTemplate] = {}
+        self.audit: list[AuditRecord] = []
+
+    def list(self, entity_id: str) -> list[ReplyTemplate]:
+        return [t for (e, _), t in self.templates.items() if e == entity_id]
+
+    def get(self, entity_id: str, template_id: str) -> ReplyTemplate | None:
+        return self.templates.get((entity_id, template_id))
+
+    def create(self, template: ReplyTemplate, audit: AuditRecord) -> None:
+        self.templates[(template.entity_id, template.template_id)] = template
+        self.audit.append(audit)
+
+    def update(self, before: ReplyTemplate, after: ReplyTemplate, audit: AuditRecord) -> None:
+        if self.get(before.entity_id, before.template_id) != before:
+            raise ConcurrentChange()
+        self.templates[(after.entity_id, after.template_id)] = after
+        self.audit.append(audit)
+
+    def delete(self, template: ReplyTemplate, audit: AuditRecord) -> None:
+        if self.templates.pop((template.entity_id, template.template_id), None) != template:
+            raise ConcurrentChange()
+        self.audit.append(audit)

@@ -3,6 +3,7 @@ its reason, and the pre-breach warning reaches the assignee before the due time.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -117,3 +118,60 @@ def test_the_warning_reaches_the_assignee_before_the_due_time(
     assert all(m["recorded_at"] < staff_view["due_at"] for m in warned)
     after = person(assignee, [f"agent:{ENTITY}"]).get_json(f"/v1/staff/cases/{reference}")
     assert (after["sla_state"], after["escalation_level"]) == ("at_risk", 0)
+
+
+def _code_for(outbox: Outbox, phone: str) -> str:
+    (message,) = _waiting_for(outbox, lambda i: i["template"] == "phone_code" and i["recipient"] == phone)[
+        -1:
+    ]
+    match = re.search(r"[0-9]{6}", message["body"])
+    assert match
+    return match.group(0)
+
+
+def test_a_verified_phone_gets_the_rejection_by_sms_too(
+    user: UserFactory, client: ApiClient, outbox: Outbox
+) -> None:
+    if not client.local:
+        pytest.skip("the codes land in the local runtime's outbox")
+    sub = f"citizen-{uuid.uuid4().hex[:10]}"
+    citizen = user(["citizen"], sub=sub, email=f"{sub}@example.com")
+    phone = f"+9733{int(uuid.uuid4().int % 10**7):07d}"
+    # bad input first: refused, nothing sent
+    assert citizen.post("/v1/me/phone", {"phone": "12345"}).status_code == 422
+    assert citizen.put("/v1/me/preferences", {"language": "en", "channels": ["sms"]}).status_code == 422
+    # the code arrives by SMS (in the outbox), then verifies the phone
+    assert citizen.post_json("/v1/me/phone", {"phone": phone}, expected=202)["expires_in"] == 600
+    code = _code_for(outbox, phone)
+    wrong = citizen.post("/v1/me/phone/verify", {"code": f"{(int(code) + 1) % 1_000_000:06d}"})
+    assert wrong.status_code == 400 and wrong.json()["error"]["message_ar"]
+    verified = citizen.post_json("/v1/me/phone/verify", {"code": code}, expected=200)
+    assert (verified["phone"], verified["phone_verified"]) == (phone, True)
+    assert (
+        citizen.put("/v1/me/preferences", {"language": "en", "channels": ["email", "sms"]}).status_code == 200
+    )
+    assert citizen.get_json("/v1/me/preferences")["channels"] == ["email", "sms"]
+
+    agent = user([f"agent:{ENTITY}"])
+    reference = citizen.post_json("/v1/cases", _case("ar"), expected=201)["reference"]
+    reason = "Please contact the municipality."
+    agent.post_json(
+        f"/v1/staff/cases/{reference}/reject",
+        {"reason_code": "out_of_scope", "message": reason},
+        expected=200,
+    )
+    citizen.drain()
+    messages = _waiting_for(
+        outbox, lambda i: i.get("reference") == reference and i["template"] == "case_rejected"
+    )
+    deadline = time.monotonic() + 10
+    while len(messages) < 2 and time.monotonic() < deadline:
+        time.sleep(0.25)
+        messages = [
+            i for i in outbox() if i.get("reference") == reference and i["template"] == "case_rejected"
+        ]
+    assert sorted((m["channel"], m["recipient"]) for m in messages) == [
+        ("email", f"{sub}@example.com"),
+        ("sms", phone),
+    ]
+    assert all(reason in m["body"] for m in messages)

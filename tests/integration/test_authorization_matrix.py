@@ -72,6 +72,28 @@ def _available_attachment(reference: str) -> dict[str, str]:
     return {"attachment_id": attach(reference, samples.png())}
 
 
+REPLY = {
+    "title_ar": "ساعات العمل",
+    "title_en": "Opening hours",
+    "body_ar": "بخصوص طلبك {reference}",
+    "body_en": "About your case {reference} with {entity_name}",
+}
+STAFF_READ_OWN = (401, 403, 403, 200, 403, 200, 200, 200)
+
+
+def _reply_template(_reference: str) -> dict[str, str]:
+    """A template of moh, made by its supervisor: the routes' {template_id}."""
+    status, created = invoke(
+        "POST /v1/staff/entities/{entity_id}/replies",
+        path={"entity_id": "moh"},
+        body=REPLY,
+        sub="sup-moh",
+        groups=("supervisor:moh",),
+    )
+    assert status == 201, created
+    return {"template_id": created["id"]}
+
+
 ATTACHMENT = {"filename": "receipt.pdf", "content_type": "application/pdf", "size": 1000}
 # setup(reference) prepares the case; it may return more path values
 Setup = Callable[[str], dict[str, str] | None]
@@ -230,6 +252,29 @@ RULES: dict[str, Rule] = {
         None,
         "complaint",
     ),
+    # reply templates (issue 13): the entity's staff read, its supervisors and oversight write
+    "GET /v1/staff/entities/{entity_id}/replies": (STAFF_READ_OWN, None, None, None, "complaint"),
+    "POST /v1/staff/entities/{entity_id}/replies": (
+        (401, 403, 403, 403, 403, 201, 403, 201),
+        REPLY,
+        None,
+        None,
+        "complaint",
+    ),
+    "PUT /v1/staff/entities/{entity_id}/replies/{template_id}": (
+        (401, 403, 403, 403, 403, 200, 403, 200),
+        REPLY,
+        None,
+        _reply_template,
+        "complaint",
+    ),
+    "DELETE /v1/staff/entities/{entity_id}/replies/{template_id}": (
+        (401, 403, 403, 403, 403, 204, 403, 204),
+        None,
+        None,
+        _reply_template,
+        "complaint",
+    ),
     "POST /v1/me/phone/verify": (
         (401, 400, 400, 403, 403, 403, 403, 403),
         {"code": "123456"},
@@ -259,6 +304,8 @@ def test_authorization(staffed_module: Any, route: str, actor: str) -> None:
         path = {"reference": created["reference"]}
         if setup:
             path.update(setup(created["reference"]) or {})
+    elif setup:
+        path = {**(path or {}), **(setup("") or {})}
     status, answer = invoke(route, path=path, body=body, query=query, **ACTORS[actor])
     assert status == expected[list(ACTORS).index(actor)], answer
     if status >= 400:

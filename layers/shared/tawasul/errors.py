@@ -216,3 +216,17 @@ class TooManyRequests(TawasulError):
     def __init__(self, retry_after: int, message: str | None = None, message_ar: str | None = None) -> None:
         super().__init__(message, message_ar)
         self.retry_after = retry_after
+
+
+class InvalidTemplate(TawasulError):
+    status = 400
+    code = "invalid_template"
+    message = "The reply template is not valid."
+    message_ar = "قالب الرد غير صالح."
+
+
+class ReplyTemplateNotFound(TawasulError):
+    status = 404
+    code = "reply_template_not_found"
+    message = "No reply template with this id for this entity."
+    message_ar = "لا يوجد قالب رد بهذا المعرّف لهذه الجهة."

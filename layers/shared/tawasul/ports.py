@@ -14,6 +14,7 @@ from tawasul.domain.catalogue import AuditRecord, Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.notifications import Channel, Message
 from tawasul.domain.preferences import PhoneChallenge, Preferences
+from tawasul.domain.replies import ReplyTemplate
 from tawasul.domain.sla import SlaPolicy
 from tawasul.domain.survey import Survey
 
@@ -235,3 +236,20 @@ class PreferenceStore(Protocol):
 
     def verify(self, citizen_id: str, challenge: PhoneChallenge, preferences: Preferences) -> None:
         """Consume ``challenge`` and store ``preferences`` with the phone, in one transaction."""
+
+
+class ReplyTemplates(Protocol):
+    """An entity's reply templates (``PK=ENTITY#<id>, SK=CANNED#<template id>``); each change is
+    written with its catalogue audit item in one transaction."""
+
+    def list(self, entity_id: str) -> list[ReplyTemplate]: ...
+
+    def get(self, entity_id: str, template_id: str) -> ReplyTemplate | None: ...
+
+    def create(self, template: ReplyTemplate, audit: AuditRecord) -> None: ...
+
+    def update(self, before: ReplyTemplate, after: ReplyTemplate, audit: AuditRecord) -> None:
+        """Only if the stored template is still at ``before.version``; else ``ConcurrentChange``."""
+
+    def delete(self, template: ReplyTemplate, audit: AuditRecord) -> None:
+        """Only if the stored template is still at ``template.version``; else ``ConcurrentChange``."""

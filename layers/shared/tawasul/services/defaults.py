@@ -13,6 +13,7 @@ from tawasul.adapters.idempotency import PowertoolsIdempotency
 from tawasul.adapters.messaging import SesSnsSender
 from tawasul.adapters.notification_log import DynamoNotificationLog
 from tawasul.adapters.preferences import DynamoPreferences
+from tawasul.adapters.replies import DynamoReplyTemplates
 from tawasul.adapters.s3 import S3FileStore
 from tawasul.adapters.stepfunctions import StepFunctionsClocks
 from tawasul.adapters.survey_window import StepFunctionsSurveyWindow
@@ -27,6 +28,7 @@ from tawasul.services.dispatch import Consumer
 from tawasul.services.events import SOURCE, EventsPublisher
 from tawasul.services.notifications import Notifications
 from tawasul.services.preferences import CitizenPreferences
+from tawasul.services.replies import EntityReplies
 from tawasul.services.staff import StaffCases
 from tawasul.services.surveys import Surveys
 
@@ -155,6 +157,11 @@ def preference_store() -> DynamoPreferences:
 @lru_cache(maxsize=1)
 def citizen_preferences() -> CitizenPreferences:
     return CitizenPreferences(preference_store(), SesSnsSender(get_settings().sender_email))
+
+
+@lru_cache(maxsize=1)
+def entity_replies() -> EntityReplies:
+    return EntityReplies(catalogue(), DynamoReplyTemplates(get_settings().table_name))
 
 
 def stream_consumers() -> list[Consumer]:
