@@ -215,6 +215,12 @@ NOTIFY_EVENTS = (
     "SurveyOpened",
     "CaseEscalated",
     "CaseClosed",
+    "CaseRejected",
+    "DeadlineExtended",
+    "SuggestionOutcomeRecorded",
+    "CaseReopened",
+    "CaseAtRisk",
+    "CaseAssigned",
 )
 
 # --- web app (docs/decisions/006-web.md) -------------------------------------------------------

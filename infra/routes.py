@@ -60,6 +60,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/reports/summary.csv", "reports"),
     Route("GET", "/v1/reports/monthly", "reports"),
     Route("GET", "/v1/public/performance", "reports", public=True),
+    Route("GET", "/v1/me/preferences", "citizen_api"),
+    Route("PUT", "/v1/me/preferences", "citizen_api"),
+    Route("POST", "/v1/me/phone", "citizen_api"),
+    Route("POST", "/v1/me/phone/verify", "citizen_api"),
+    Route("GET", "/v1/staff/entities/{entity_id}/replies", "staff_api"),
+    Route("POST", "/v1/staff/entities/{entity_id}/replies", "staff_api"),
+    Route("PUT", "/v1/staff/entities/{entity_id}/replies/{template_id}", "staff_api"),
+    Route("DELETE", "/v1/staff/entities/{entity_id}/replies/{template_id}", "staff_api"),
 )
 
 API_FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(r.function for r in ROUTES))

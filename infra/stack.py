@@ -60,7 +60,12 @@ class TawasulStack(Stack):
         storage = self.storage
         self.functions.add(
             names.CITIZEN_API,
-            grants=[data.grant_table_read_write, data.grant_idempotency, storage.grant_presign],
+            grants=[
+                data.grant_table_read_write,
+                data.grant_idempotency,
+                storage.grant_presign,
+                self.events.grant_sms,  # phone verification codes (issue 13)
+            ],
         )
         self.functions.add(
             names.STAFF_API,

@@ -8,9 +8,11 @@ from typing import Any
 
 from tawasul.domain.attachments import Attachment, AttachmentStatus
 from tawasul.domain.case import Case, TimelineEntry
-from tawasul.domain.catalogue import Entity, EntityProfile
+from tawasul.domain.catalogue import AuditRecord, Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.notifications import Channel, Message
+from tawasul.domain.preferences import PhoneChallenge, Preferences
+from tawasul.domain.replies import ReplyTemplate
 from tawasul.domain.survey import Survey, window_name
 from tawasul.errors import ConcurrentChange, EventsNotPublished, ReferenceTaken
 from tawasul.ports import Page, StaffMember, UploadForm
@@ -258,6 +260,10 @@ class FakeStaffDirectory:
     def members_of(self, group: str) -> list[StaffMember]:
         return list(self.groups.get(group, []))
 
+    def member(self, user_id: str) -> StaffMember | None:
+        found = (m for members in self.groups.values() for m in members if m.user_id == user_id)
+        return next(found, None)
+
 
 class FakeSender:
     def __init__(self, failures: int = 0) -> None:
@@ -287,3 +293,69 @@ class FakeNotificationLog:
 
     def failed(self, reference: str, key: str) -> None:
         self.markers[(reference, key)] = "failed"
+
+
+class FakePreferences:
+    """Port ``PreferenceStore`` in memory, with the adapter's version conditions."""
+
+    def __init__(self) -> None:
+        self.preferences: dict[str, Preferences] = {}
+        self.challenges: dict[str, PhoneChallenge] = {}
+        self.writes = 0
+
+    def get(self, citizen_id: str) -> Preferences | None:
+        return self.preferences.get(citizen_id)
+
+    def put(self, citizen_id: str, preferences: Preferences) -> None:
+        self._check(self.preferences.get(citizen_id), preferences.version)
+        self.preferences[citizen_id] = preferences
+        self.writes += 1
+
+    def challenge(self, citizen_id: str) -> PhoneChallenge | None:
+        return self.challenges.get(citizen_id)
+
+    def put_challenge(self, citizen_id: str, challenge: PhoneChallenge) -> None:
+        self._check(self.challenges.get(citizen_id), challenge.version)
+        self.challenges[citizen_id] = challenge
+        self.writes += 1
+
+    def verify(self, citizen_id: str, challenge: PhoneChallenge, preferences: Preferences) -> None:
+        self._check(self.challenges.get(citizen_id), challenge.version)
+        self._check(self.preferences.get(citizen_id), preferences.version)
+        self.challenges[citizen_id] = challenge
+        self.preferences[citizen_id] = preferences
+        self.writes += 1
+
+    @staticmethod
+    def _check(stored: Preferences | PhoneChallenge | None, version: int) -> None:
+        if stored is not None and stored.version != version - 1:
+            raise ConcurrentChange()
+
+
+class FakeReplyTemplates:
+    """Port ``ReplyTemplates`` in memory; ``audit`` collects the audit records written with them."""
+
+    def __init__(self) -> None:
+        self.templates: dict[tuple[str, str], ReplyTemplate] = {}
+        self.audit: list[AuditRecord] = []
+
+    def list(self, entity_id: str) -> list[ReplyTemplate]:
+        return [t for (e, _), t in self.templates.items() if e == entity_id]
+
+    def get(self, entity_id: str, template_id: str) -> ReplyTemplate | None:
+        return self.templates.get((entity_id, template_id))
+
+    def create(self, template: ReplyTemplate, audit: AuditRecord) -> None:
+        self.templates[(template.entity_id, template.template_id)] = template
+        self.audit.append(audit)
+
+    def update(self, before: ReplyTemplate, after: ReplyTemplate, audit: AuditRecord) -> None:
+        if self.get(before.entity_id, before.template_id) != before:
+            raise ConcurrentChange()
+        self.templates[(after.entity_id, after.template_id)] = after
+        self.audit.append(audit)
+
+    def delete(self, template: ReplyTemplate, audit: AuditRecord) -> None:
+        if self.templates.pop((template.entity_id, template.template_id), None) != template:
+            raise ConcurrentChange()
+        self.audit.append(audit)

@@ -16,6 +16,8 @@ import { adminEntityView, adminHomeView } from './views/admin.js';
 import { caseView } from './views/case.js';
 import { homeView } from './views/home.js';
 import { myCasesView } from './views/cases.js';
+import { preferencesView } from './views/preferences.js';
+import { repliesView } from './views/replies.js';
 import { signInView } from './views/signin.js';
 import { staffCaseView } from './views/staff-case.js';
 import { intakeView } from './views/intake.js';
@@ -38,6 +40,8 @@ const ROUTES = [
   [/^\/admin\/([a-z0-9-]+)$/, adminEntityView],
   [/^\/performance$/, performanceView],
   [/^\/reports$/, reportsView],
+  [/^\/me\/preferences$/, preferencesView],
+  [/^\/staff\/replies\/([a-z0-9-]+)$/, repliesView],
 ];
 
 const main = () => document.getElementById('main');
@@ -119,6 +123,7 @@ function renderHeader() {
     links.push(['#/submit', 'nav.submit', path === '/submit']);
     links.push(['#/cases', 'nav.myCases', path.startsWith('/cases')]);
   }
+  if (user?.isCitizen) links.push(['#/me/preferences', 'nav.preferences', path === '/me/preferences']);
   if (user?.isStaff) links.push(['#/staff', 'nav.staff', path.startsWith('/staff')]);
   if (user?.oversight) links.push(['#/admin', 'nav.admin', path.startsWith('/admin')]);
   if (canReport(user)) links.push(['#/reports', 'nav.reports', path.startsWith('/reports')]);

@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from tawasul.api.attachment_routes import citizen_router
 from tawasul.api.http import JSON, caller_of, create_app, once, resolve
 from tawasul.api.models import CaseList, CitizenCaseView, EntityList, MessageRequest, SubmitCaseRequest
+from tawasul.api.preference_routes import router as preference_router
 from tawasul.api.survey_routes import router as survey_router
 from tawasul.api.views import case_summary, citizen_case_view, entity_view
 from tawasul.config import get_settings
@@ -24,6 +25,7 @@ from tawasul.services.catalogue import list_entities
 app = create_app()
 app.include_router(citizen_router)  # /attachments: presigned uploads and downloads
 app.include_router(survey_router)  # /survey and /reopen
+app.include_router(preference_router)  # /v1/me/preferences, /v1/me/phone
 Reference = Annotated[str, Path(min_length=1, max_length=40, description="e.g. TW-7K3M-9Q2X-D4HP")]
 
 

@@ -24,6 +24,7 @@ from tawasul.api.models import (
     StaffMessageRequest,
     TransferRequest,
 )
+from tawasul.api.reply_routes import router as reply_router
 from tawasul.api.views import queue_item, staff_case_view
 from tawasul.config import get_settings
 from tawasul.domain.case import CaseRecord, Channel, Contact
@@ -35,6 +36,7 @@ from tawasul.services.staff import Intake
 
 app = create_app()
 app.include_router(staff_router)  # /attachments: presigned uploads and downloads
+app.include_router(reply_router)  # /v1/staff/entities/{entity_id}/replies: reply templates
 Reference = Annotated[str, Path(min_length=1, max_length=40, description="e.g. TW-7K3M-9Q2X-D4HP")]
 
 

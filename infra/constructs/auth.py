@@ -146,10 +146,11 @@ class Auth(Construct):
         )
 
     def grant_group_members_read(self, grantee: iam.IGrantable) -> None:
-        """List the users of a group (notify: the staff of an escalation level)."""
+        """List the users of a group and find one user (notify: the staff of an escalation level,
+        the assignee of a case)."""
         iam.Grant.add_to_principal(
             grantee=grantee,
-            actions=["cognito-idp:ListUsersInGroup"],
+            actions=["cognito-idp:ListUsersInGroup", "cognito-idp:ListUsers"],
             resource_arns=[self.user_pool.user_pool_arn],
         )
 

@@ -86,6 +86,10 @@ class Events(Construct):
     def grant_send(self, grantee: iam.IGrantable) -> None:
         """E-mail from the sender identity only; SMS to phone numbers, never to a topic."""
         self.sender.grant_send_email(grantee)
+        self.grant_sms(grantee)
+
+    def grant_sms(self, grantee: iam.IGrantable) -> None:
+        """SMS to phone numbers only, never to a topic (citizen_api: phone verification codes)."""
         iam.Grant.add_to_principal(grantee=grantee, actions=["sns:Publish"], resource_arns=["*"])
         principal = grantee.grant_principal
         principal.add_to_principal_policy(

@@ -48,6 +48,7 @@ OVERSIGHT_ONLY = (401, 403, 403, 403, 403, 403, 403, 200)
 OVERSIGHT_CREATES = (401, 403, 403, 403, 403, 403, 403, 201)
 REPORTS = (401, 403, 403, 403, 403, 200, 200, 200)  # heads and supervisors (own entity), oversight
 REPORT_PERIOD = {"from": "2026-01-01", "to": "2026-09-30"}
+CITIZEN_SELF = (401, 200, 200, 403, 403, 403, 403, 403)
 CALENDAR = {
     "time_zone": "Asia/Bahrain",
     "week": ["sun", "mon", "tue", "wed", "thu"],
@@ -71,6 +72,28 @@ def _suggestion_answered(reference: str) -> None:
 def _available_attachment(reference: str) -> dict[str, str]:
     """A checked file of the owner on the case: the download routes' {attachment_id}."""
     return {"attachment_id": attach(reference, samples.png())}
+
+
+REPLY = {
+    "title_ar": "ساعات العمل",
+    "title_en": "Opening hours",
+    "body_ar": "بخصوص طلبك {reference}",
+    "body_en": "About your case {reference} with {entity_name}",
+}
+STAFF_READ_OWN = (401, 403, 403, 200, 403, 200, 200, 200)
+
+
+def _reply_template(_reference: str) -> dict[str, str]:
+    """A template of moh, made by its supervisor: the routes' {template_id}."""
+    status, created = invoke(
+        "POST /v1/staff/entities/{entity_id}/replies",
+        path={"entity_id": "moh"},
+        body=REPLY,
+        sub="sup-moh",
+        groups=("supervisor:moh",),
+    )
+    assert status == 201, created
+    return {"template_id": created["id"]}
 
 
 ATTACHMENT = {"filename": "receipt.pdf", "content_type": "application/pdf", "size": 1000}
@@ -219,6 +242,52 @@ RULES: dict[str, Rule] = {
     "GET /v1/reports/summary.csv": (REPORTS, None, REPORT_PERIOD, None, "complaint"),
     "GET /v1/reports/monthly": (REPORTS, None, REPORT_PERIOD, None, "complaint"),
     "GET /v1/public/performance": ((200,) * 8, None, REPORT_PERIOD, None, "complaint"),
+    # my preferences (issue 13): citizens only; these tokens carry no e-mail and no phone is verified
+    "GET /v1/me/preferences": (CITIZEN_SELF, None, None, None, "complaint"),
+    "PUT /v1/me/preferences": (
+        (401, 422, 422, 403, 403, 403, 403, 403),
+        {"language": "en", "channels": ["email"]},
+        None,
+        None,
+        "complaint",
+    ),
+    "POST /v1/me/phone": (
+        (401, 202, 202, 403, 403, 403, 403, 403),
+        {"phone": "+97333123456"},
+        None,
+        None,
+        "complaint",
+    ),
+    # reply templates (issue 13): the entity's staff read, its supervisors and oversight write
+    "GET /v1/staff/entities/{entity_id}/replies": (STAFF_READ_OWN, None, None, None, "complaint"),
+    "POST /v1/staff/entities/{entity_id}/replies": (
+        (401, 403, 403, 403, 403, 201, 403, 201),
+        REPLY,
+        None,
+        None,
+        "complaint",
+    ),
+    "PUT /v1/staff/entities/{entity_id}/replies/{template_id}": (
+        (401, 403, 403, 403, 403, 200, 403, 200),
+        REPLY,
+        None,
+        _reply_template,
+        "complaint",
+    ),
+    "DELETE /v1/staff/entities/{entity_id}/replies/{template_id}": (
+        (401, 403, 403, 403, 403, 204, 403, 204),
+        None,
+        None,
+        _reply_template,
+        "complaint",
+    ),
+    "POST /v1/me/phone/verify": (
+        (401, 400, 400, 403, 403, 403, 403, 403),
+        {"code": "123456"},
+        None,
+        None,
+        "complaint",
+    ),
 }
 
 PATH_VALUES = {"entity_id": "moh", "case_type": "complaint"}
@@ -241,6 +310,8 @@ def test_authorization(staffed_module: Any, route: str, actor: str) -> None:
         path = {"reference": created["reference"]}
         if setup:
             path.update(setup(created["reference"]) or {})
+    elif setup:
+        path = {**(path or {}), **(setup("") or {})}
     status, answer = invoke(route, path=path, body=body, query=query, **ACTORS[actor])
     assert status == expected[list(ACTORS).index(actor)], answer
     if status >= 400:

@@ -286,7 +286,7 @@ def test_the_acknowledgement_is_sent_once_whatever_the_deliveries(wired: dict[st
         TableName=get_settings().table_name,
         Key={
             "PK": {"S": f"CASE#{reference}"},
-            "SK": {"S": f"NOTIFIED#{item['event_id']}#case_received#citizen"},
+            "SK": {"S": f"NOTIFIED#{item['event_id']}#case_received#citizen#email"},
         },
     )["Item"]
     assert marker["state"]["S"] == "sent" and "expires_at" in marker

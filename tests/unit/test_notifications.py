@@ -4,6 +4,7 @@ who gets what, by which channel, and never twice."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,10 +12,21 @@ import pytest
 
 from infra import names
 from tawasul import clock
-from tawasul.domain.case import ActorRole, Case, CaseType, Channel, Contact, Language, Visibility
+from tawasul.domain.case import (
+    ActorRole,
+    Case,
+    CaseType,
+    Channel,
+    Contact,
+    EventKind,
+    Language,
+    TimelineEntry,
+    Visibility,
+)
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.notifications import Channel as Via
 from tawasul.domain.notifications import Template, render
+from tawasul.domain.wording import summary
 from tawasul.ports import StaffMember
 from tawasul.services.events import CaseEvent, CaseEventData
 from tawasul.services.notifications import TEMPLATES, Notifications
@@ -35,7 +47,15 @@ VALUES = {
     "to_entity": "Ministry of Education",
     "closes_on": "2026-12-13",
     "level": "supervisor",
+    "reason": "outside the entity's responsibilities",
+    "note": "Please contact the <municipality>.",
+    "due_on": "2026-12-20",
+    "outcome": "accepted",
+    "due_at": "2026-12-03 14:00",
 }
+
+
+CASE_TEMPLATES = [t for t in Template if t is not Template.PHONE_CODE]
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +66,7 @@ def fixed_clock():
 
 
 # --- templates --------------------------------------------------------------------------------
-@pytest.mark.parametrize("template", list(Template))
+@pytest.mark.parametrize("template", CASE_TEMPLATES)
 def test_every_template_in_arabic_is_right_to_left(template: Template) -> None:
     message = render(template, Language.AR, VALUES)
     assert '<html lang="ar" dir="rtl">' in message.html
@@ -57,7 +77,7 @@ def test_every_template_in_arabic_is_right_to_left(template: Template) -> None:
     assert any("\u0600" <= ch <= "\u06ff" for ch in message.text)
 
 
-@pytest.mark.parametrize("template", list(Template))
+@pytest.mark.parametrize("template", CASE_TEMPLATES)
 def test_every_template_in_english_is_left_to_right(template: Template) -> None:
     message = render(template, Language.EN, VALUES)
     assert '<html lang="en" dir="ltr">' in message.html
@@ -75,7 +95,7 @@ def test_values_are_escaped_in_html_only() -> None:
 
 def test_every_notified_event_has_a_template_and_the_rule_lists_exactly_those() -> None:
     assert set(TEMPLATES) == set(names.NOTIFY_EVENTS)
-    assert {t.value for t in TEMPLATES.values()} == {t.value for t in Template}
+    assert {t.value for t in TEMPLATES.values()} == {t.value for t in CASE_TEMPLATES}
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -174,7 +194,7 @@ def test_the_same_event_twice_sends_one_message(notify, sender, log, case_of) ->
     assert notify.handle(event) == 1
     assert notify.handle(event) == 0
     assert len(sender.sent) == 1
-    assert log.markers == {(REF, f"{event.id}#case_responded#citizen"): "sent"}
+    assert log.markers == {(REF, f"{event.id}#case_responded#citizen#email"): "sent"}
 
 
 def test_a_failed_send_is_retried_by_the_next_delivery(repo, log, staff, case_of) -> None:
@@ -234,5 +254,171 @@ def test_escalation_goes_to_the_staff_of_the_new_level(
     assert sent == len(expected)
     assert {(c, a) for c, a, _ in sender.sent} == {(c, a) for _, c, a in expected}
     assert {m.template for _, _, m in sender.sent} == {Template.ESCALATION}
-    assert all(key.endswith(f"#escalation#{user}") for (_, key) in log.markers for user, _, _ in expected)
+    assert all(
+        key.endswith(f"#escalation#{user}#{channel.value}")
+        for (_, key) in log.markers
+        for user, channel, _ in expected
+    )
     assert "alice@example.com" not in {a for _, a, _ in sender.sent}  # not the citizen
+
+
+# --- every step (issue 13) ----------------------------------------------------------------------
+EVENT_ID = "2026-11-29T06:00:00.000000Z#a1"
+
+
+def _entry(kind: EventKind, text: str | None = None, **data: str) -> TimelineEntry:
+    return TimelineEntry(
+        event_id=EVENT_ID,
+        kind=kind.value,
+        at=NOW,
+        actor_role=ActorRole.STAFF,
+        visibility=Visibility.PUBLIC,
+        text=text,
+        actor_id="agent-moh",
+        data=dict(data),
+    )
+
+
+@pytest.mark.parametrize("language", [Language.AR, Language.EN])
+def test_a_rejection_tells_the_citizen_the_reason_in_the_case_language(
+    notify: Notifications,
+    sender: FakeSender,
+    repo: FakeCases,
+    case_of: Callable[..., Case],
+    language: Language,
+) -> None:
+    case_of(Contact(email="alice@example.com"), language)
+    repo.timelines[REF] = [_entry(EventKind.REJECTED, "Ask the municipality.", reason_code="out_of_scope")]
+    assert notify.handle(_event("CaseRejected", language, reason_code="out_of_scope")) == 1
+    ((_, _, message),) = sender.sent
+    assert message.template is Template.CASE_REJECTED
+    assert "Ask the municipality." in message.text and "Ask the municipality." in message.sms
+    expected = "خارج اختصاص الجهة" if language is Language.AR else "outside the entity's responsibilities"
+    assert expected in message.text
+
+
+@pytest.mark.parametrize("language", [Language.AR, Language.EN])
+def test_an_extension_tells_the_citizen_the_reason_and_the_new_date(
+    notify: Notifications,
+    sender: FakeSender,
+    repo: FakeCases,
+    case_of: Callable[..., Case],
+    language: Language,
+) -> None:
+    case_of(Contact(email="alice@example.com"), language)
+    due = "2026-12-20T20:59:59Z"
+    repo.timelines[REF] = [
+        _entry(
+            EventKind.DEADLINE_EXTENDED, reason="Waiting for a site visit", due_at=due, previous_due_at=due
+        )
+    ]
+    assert notify.handle(_event("DeadlineExtended", language, due_at=due)) == 1
+    message = sender.sent[0][2]
+    assert message.template is Template.DEADLINE_EXTENDED
+    assert "Waiting for a site visit" in message.text and "Waiting for a site visit" in message.sms
+    assert "2026-12-20" in message.subject
+
+
+@pytest.mark.parametrize(("language", "expected"), [(Language.AR, "تم تنفيذه"), (Language.EN, "implemented")])
+def test_a_suggestion_outcome_is_told_in_words(
+    notify: Notifications, sender: FakeSender, case_of: Callable[..., Case], language: Language, expected: str
+) -> None:
+    case_of(Contact(email="alice@example.com"), language)
+    assert notify.handle(_event("SuggestionOutcomeRecorded", language, outcome="implemented")) == 1
+    message = sender.sent[0][2]
+    assert message.template is Template.SUGGESTION_OUTCOME and expected in message.subject
+
+
+def test_a_reopen_is_confirmed_to_the_citizen(
+    notify: Notifications, sender: FakeSender, case_of: Callable[..., Case]
+) -> None:
+    case_of(Contact(phone="+97333333333", prefers="sms"), Language.EN)
+    assert notify.handle(_event("CaseReopened", Language.EN, survey_round=1)) == 1
+    ((channel, _, message),) = sender.sent
+    assert channel is Via.SMS and message.template is Template.CASE_REOPENED
+
+
+@pytest.fixture
+def team() -> FakeStaffDirectory:
+    return FakeStaffDirectory(
+        {
+            "agent:moh": [
+                StaffMember("agent-1", email="a1@moh.example"),
+                StaffMember("agent-2", phone="+97311"),
+            ],
+            "supervisor:moh": [StaffMember("sup-moh", email="sup@moh.example")],
+        }
+    )
+
+
+def test_at_risk_goes_to_the_assignee_and_the_supervisors(
+    repo: FakeCases,
+    sender: FakeSender,
+    log: FakeNotificationLog,
+    team: FakeStaffDirectory,
+    case_of: Callable[..., Case],
+) -> None:
+    case = case_of(Contact(email="alice@example.com"), Language.EN)
+    repo.cases[REF] = replace(case, assignee="agent-2")
+    notify = Notifications(repo, FakeCatalogue(ENTITIES), team, sender, log)
+    assert notify.handle(_event("CaseAtRisk", Language.EN)) == 2
+    assert {(c, a) for c, a, _ in sender.sent} == {(Via.SMS, "+97311"), (Via.EMAIL, "sup@moh.example")}
+    assert all(m.template is Template.CASE_AT_RISK for _, _, m in sender.sent)
+    assert "2026-11-29 09:00" in sender.sent[0][2].subject  # the due time in Bahrain
+
+
+def test_at_risk_without_an_assignee_goes_to_every_agent_and_the_supervisors(
+    repo: FakeCases,
+    sender: FakeSender,
+    log: FakeNotificationLog,
+    team: FakeStaffDirectory,
+    case_of: Callable[..., Case],
+) -> None:
+    case_of(Contact(email="alice@example.com"), Language.AR)
+    notify = Notifications(repo, FakeCatalogue(ENTITIES), team, sender, log)
+    event = _event("CaseAtRisk")
+    assert notify.handle(event) == 3
+    assert notify.handle(event) == 0  # once
+    assert "alice@example.com" not in {a for _, a, _ in sender.sent}
+
+
+def test_an_assignment_tells_the_assignee(
+    repo: FakeCases,
+    sender: FakeSender,
+    log: FakeNotificationLog,
+    team: FakeStaffDirectory,
+    case_of: Callable[..., Case],
+) -> None:
+    case_of(Contact(email="alice@example.com"), Language.AR)
+    repo.timelines[REF] = [_entry(EventKind.ASSIGNED, assignee="agent-1")]
+    notify = Notifications(repo, FakeCatalogue(ENTITIES), team, sender, log)
+    assert notify.handle(_event("CaseAssigned")) == 1
+    ((channel, address, message),) = sender.sent
+    assert (channel, address, message.template) == (Via.EMAIL, "a1@moh.example", Template.CASE_ASSIGNED)
+    assert '<html lang="ar" dir="rtl">' in message.html
+
+
+# --- the citizen's timeline states the reasons ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (Language.EN, "The expected response date is now 2026-12-20. The reason: Waiting for a site visit"),
+        (Language.AR, "أصبح موعد الرد المتوقع 2026-12-20. السبب: Waiting for a site visit"),
+    ],
+)
+def test_the_timeline_states_the_new_date_and_the_reason_of_an_extension(
+    language: Language, expected: str
+) -> None:
+    entry = _entry(
+        EventKind.DEADLINE_EXTENDED, reason="Waiting for a site visit", due_at="2026-12-20T20:59:59Z"
+    )
+    assert summary(entry, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [(Language.EN, "outside the entity's responsibilities"), (Language.AR, "خارج اختصاص الجهة")],
+)
+def test_the_timeline_states_the_reason_of_a_rejection(language: Language, expected: str) -> None:
+    entry = _entry(EventKind.REJECTED, "Ask the municipality.", reason_code="out_of_scope")
+    assert expected in summary(entry, language)

@@ -24,6 +24,7 @@ import {
   timeline,
   typeBadge,
 } from '../lib/ui.js';
+import { replyPicker } from './replies.js';
 import { levelText, roleBadge, staffGate } from './staff.js';
 
 const OPEN = ['submitted', 'in_progress', 'awaiting_info', 'reopened'];
@@ -136,10 +137,11 @@ export async function staffCaseView({ params, navigate }) {
     return h('details', { class: `action${danger ? ' action-danger' : ''}`, open: expanded, 'data-action': titleKey }, h('summary', {}, t(titleKey)), formNode);
   }
 
-  function messageAction(endpoint, label, hint, messageKey, keyName = 'message') {
+  function messageAction(endpoint, label, hint, messageKey, keyName = 'message', picker = null) {
     const text = textarea({ maxlength: '5000', rows: 5, dir: 'auto' });
     const key = newKey();
     const form = h('form', { class: 'stack' }, field(label, text, { required: true, counter: 5000, hint }), formError(), submitButton(t('staff.send')));
+    if (picker) form.prepend(picker(text));
     onSubmit(form, () => api.post(`${path}/${endpoint}`, { [keyName]: text.value.trim() }, { idempotencyKey: key }), done(messageKey));
     return form;
   }
@@ -150,8 +152,12 @@ export async function staffCaseView({ params, navigate }) {
     const manager = MANAGERS.includes(role);
     const language = t(`language.${current.language}`);
     if (worker && open) {
-      forms.push(action('staff.respond', messageAction('respond', t('staff.respondLabel'), t('staff.writeIn', { language }), 'staff.responded'), { open: true }));
-      forms.push(action('staff.requestInfo', messageAction('request-info', t('staff.requestInfoLabel'), t('staff.writeIn', { language }), 'staff.infoRequested')));
+      // reply templates of the entity, filled in the case's language (views/replies.js)
+      const entity = names.get(current.entity_id);
+      const filled = { language: current.language, reference: groupReference(current.reference), entityNameText: entity ? (current.language === 'ar' ? entity.name_ar : entity.name_en) : current.entity_id };
+      const picker = (target) => replyPicker(current.entity_id, filled, target);
+      forms.push(action('staff.respond', messageAction('respond', t('staff.respondLabel'), t('staff.writeIn', { language }), 'staff.responded', 'message', picker), { open: true }));
+      forms.push(action('staff.requestInfo', messageAction('request-info', t('staff.requestInfoLabel'), t('staff.writeIn', { language }), 'staff.infoRequested', 'message', picker)));
     }
     if (worker || manager) {
       forms.push(action('staff.note', messageAction('notes', t('staff.noteLabel'), t('staff.noteHint'), 'staff.noted', 'text')));

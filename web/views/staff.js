@@ -206,7 +206,11 @@ export async function staffQueueView({ params, navigate }) {
     pageHeader(entity ? entityName(entity) : entityId, {
       subtitle: t('staff.queueLead'),
       back: { href: '#/staff?pick=1', label: t('staff.title') },
-      actions: [roleBadge(role), h('a', { class: 'btn btn-primary', href: `#/staff/intake?entity=${entityId}` }, t('intake.title'))],
+      actions: [
+        roleBadge(role),
+        h('a', { class: 'btn', href: `#/staff/replies/${entityId}` }, t('replies.title')),
+        h('a', { class: 'btn btn-primary', href: `#/staff/intake?entity=${entityId}` }, t('intake.title')),
+      ],
     }),
     h('div', { class: 'toolbar' }, switcher, findCaseForm(navigate)),
     tabs,

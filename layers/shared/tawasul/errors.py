@@ -188,3 +188,45 @@ class EventsNotPublished(Exception):
 class MessageNotSent(Exception):
     """SES or SNS refused a message. Only the provider's error code is kept: its message may name
     the address, which must not reach the logs."""
+
+
+# --- preferences and phone verification (issue 13) --------------------------------------------
+class CodeInvalid(TawasulError):
+    status = 400
+    code = "code_invalid"
+    message = "The code is not the one we sent."
+    message_ar = "الرمز غير مطابق للرمز المرسل."
+
+
+class CodeExpired(TawasulError):
+    status = 400
+    code = "code_expired"
+    message = "The code has expired or was already used; ask for a new one."
+    message_ar = "انتهت صلاحية الرمز أو سبق استخدامه؛ اطلب رمزًا جديدًا."
+
+
+class TooManyRequests(TawasulError):
+    """Answered 429 with ``Retry-After: retry_after`` (seconds)."""
+
+    status = 429
+    code = "too_many_requests"
+    message = "Too many attempts; try again later."
+    message_ar = "محاولات كثيرة؛ حاول مرة أخرى لاحقًا."
+
+    def __init__(self, retry_after: int, message: str | None = None, message_ar: str | None = None) -> None:
+        super().__init__(message, message_ar)
+        self.retry_after = retry_after
+
+
+class InvalidTemplate(TawasulError):
+    status = 400
+    code = "invalid_template"
+    message = "The reply template is not valid."
+    message_ar = "قالب الرد غير صالح."
+
+
+class ReplyTemplateNotFound(TawasulError):
+    status = 404
+    code = "reply_template_not_found"
+    message = "No reply template with this id for this entity."
+    message_ar = "لا يوجد قالب رد بهذا المعرّف لهذه الجهة."

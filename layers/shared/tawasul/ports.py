@@ -13,6 +13,8 @@ from tawasul.domain.case import Case, TimelineEntry
 from tawasul.domain.catalogue import AuditRecord, Entity, EntityProfile
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.notifications import Channel, Message
+from tawasul.domain.preferences import PhoneChallenge, Preferences
+from tawasul.domain.replies import ReplyTemplate
 from tawasul.domain.sla import SlaPolicy
 from tawasul.domain.survey import Survey
 
@@ -195,6 +197,9 @@ class StaffDirectory(Protocol):
     def members_of(self, group: str) -> list[StaffMember]:
         """The users of a directory group (``supervisor:<entity>``, ``head:<entity>``, ``oversight``)."""
 
+    def member(self, user_id: str) -> StaffMember | None:
+        """The enabled user named by this ``sub`` (or user name), or None."""
+
 
 class MessageSender(Protocol):
     def send(self, channel: Channel, address: str, message: Message) -> str:
@@ -239,3 +244,39 @@ class ClockRestarts(Executions, Protocol):
 
 class WindowRestarts(Executions, Protocol):
     def restart(self, survey: Survey) -> str: ...
+
+
+# --- citizen preferences (issue 13) -----------------------------------------------------------
+class PreferenceStore(Protocol):
+    """``PK=CITIZEN#<citizen id>``: ``SK=PREFERENCES`` and ``SK=PHONE_CHALLENGE``; every write is
+    conditional on the version read, else ``ConcurrentChange``."""
+
+    def get(self, citizen_id: str) -> Preferences | None: ...
+
+    def put(self, citizen_id: str, preferences: Preferences) -> None:
+        """Store ``preferences`` (its ``version`` already bumped) over the version before it."""
+
+    def challenge(self, citizen_id: str) -> PhoneChallenge | None: ...
+
+    def put_challenge(self, citizen_id: str, challenge: PhoneChallenge) -> None:
+        """Store ``challenge`` (its ``version`` already bumped) over the version before it."""
+
+    def verify(self, citizen_id: str, challenge: PhoneChallenge, preferences: Preferences) -> None:
+        """Consume ``challenge`` and store ``preferences`` with the phone, in one transaction."""
+
+
+class ReplyTemplates(Protocol):
+    """An entity's reply templates (``PK=ENTITY#<id>, SK=CANNED#<template id>``); each change is
+    written with its catalogue audit item in one transaction."""
+
+    def list(self, entity_id: str) -> list[ReplyTemplate]: ...
+
+    def get(self, entity_id: str, template_id: str) -> ReplyTemplate | None: ...
+
+    def create(self, template: ReplyTemplate, audit: AuditRecord) -> None: ...
+
+    def update(self, before: ReplyTemplate, after: ReplyTemplate, audit: AuditRecord) -> None:
+        """Only if the stored template is still at ``before.version``; else ``ConcurrentChange``."""
+
+    def delete(self, template: ReplyTemplate, audit: AuditRecord) -> None:
+        """Only if the stored template is still at ``template.version``; else ``ConcurrentChange``."""

@@ -52,6 +52,10 @@ class CognitoDirectory(UserPool):
         return frozenset(groups)
 
     def _username(self, user_id: str) -> str | None:
+        user = self._find(user_id)
+        return str(user["Username"]) if user else None
+
+    def _find(self, user_id: str) -> dict[str, Any] | None:
         """A user is named by the token's ``sub`` or by their user name (staff accounts)."""
         for attribute in ("sub", "username"):
             with translated_errors():
@@ -59,8 +63,17 @@ class CognitoDirectory(UserPool):
                     UserPoolId=self._pool, Filter=f'{attribute} = "{user_id}"', Limit=1
                 )
             if users.get("Users"):
-                return str(users["Users"][0]["Username"])
+                return dict(users["Users"][0])
         return None
+
+    def member(self, user_id: str) -> StaffMember | None:
+        """The enabled user named by ``user_id`` with their e-mail and phone (port ``StaffDirectory``)."""
+        if not self._pool or not _SUB.match(user_id):
+            return None
+        user = self._find(user_id)
+        if user is None or not user.get("Enabled", True):
+            return None
+        return _member(user)
 
     def members_of(self, group: str) -> list[StaffMember]:
         """The enabled users of ``group`` with their e-mail and phone (port ``StaffDirectory``)."""

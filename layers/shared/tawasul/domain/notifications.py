@@ -23,6 +23,13 @@ class Template(StrEnum):
     SURVEY_INVITATION = "survey_invitation"
     ESCALATION = "escalation"
     CASE_CLOSED = "case_closed"
+    CASE_REJECTED = "case_rejected"
+    DEADLINE_EXTENDED = "deadline_extended"
+    SUGGESTION_OUTCOME = "suggestion_outcome"
+    CASE_REOPENED = "case_reopened"
+    CASE_AT_RISK = "case_at_risk"
+    CASE_ASSIGNED = "case_assigned"
+    PHONE_CODE = "phone_code"  # not an event's: the code that verifies a citizen's phone
 
 
 #: The timeline events that send a message (services/notifications.py maps each to its template).
@@ -36,6 +43,12 @@ NOTIFYING_EVENTS = frozenset(
         EventKind.SURVEY_OPENED.value,
         EventKind.ESCALATED.value,
         EventKind.CLOSED.value,
+        EventKind.REJECTED.value,
+        EventKind.DEADLINE_EXTENDED.value,
+        EventKind.OUTCOME_RECORDED.value,
+        EventKind.REOPENED.value,
+        EventKind.AT_RISK.value,
+        EventKind.ASSIGNED.value,
     }
 )
 
@@ -49,6 +62,7 @@ class Channel(StrEnum):
 class Wording:
     subject: str
     body: str
+    sms: str | None = None  # the SMS after the brand; None: the subject
 
 
 _EN: dict[Template, Wording] = {
@@ -84,6 +98,37 @@ _EN: dict[Template, Wording] = {
         "Your case {reference} is closed",
         "Your case {reference} with {entity} is closed. Thank you for using Tawasul.",
     ),
+    Template.CASE_REJECTED: Wording(
+        "Your case {reference} was closed without action",
+        "{entity} closed your case {reference} without action: {reason}. Their explanation: {note}",
+        "Your case {reference} was closed without action: {reason}. {note}",
+    ),
+    Template.DEADLINE_EXTENDED: Wording(
+        "The answer to your case {reference} is now expected by {due_on}",
+        "{entity} needs more time to answer your case {reference} and expects to answer it by {due_on}. "
+        "The reason: {reason}",
+        "The answer to your case {reference} is now expected by {due_on}. The reason: {reason}",
+    ),
+    Template.SUGGESTION_OUTCOME: Wording(
+        "Your suggestion {reference}: {outcome}",
+        "{entity} recorded the outcome of your suggestion {reference}: {outcome}. "
+        "Thank you for helping to improve public services.",
+    ),
+    Template.CASE_REOPENED: Wording(
+        "Your case {reference} is reopened",
+        "Your case {reference} is back with {entity}, which will answer it again. "
+        "We will tell you when there is news.",
+    ),
+    Template.CASE_AT_RISK: Wording(
+        "Case {reference} is due by {due_at}",
+        "Case {reference} of {entity} is not answered yet and is due by {due_at}. "
+        "Open the staff console to act on it before it is escalated.",
+    ),
+    Template.CASE_ASSIGNED: Wording(
+        "Case {reference} is assigned to you",
+        "Case {reference} of {entity} is assigned to you; it is due by {due_at}. "
+        "Open the staff console to work on it.",
+    ),
 }
 
 _AR: dict[Template, Wording] = {
@@ -117,6 +162,35 @@ _AR: dict[Template, Wording] = {
     Template.CASE_CLOSED: Wording(
         "تم إغلاق طلبك {reference}",
         "تم إغلاق طلبك {reference} لدى {entity}. شكرًا لاستخدامك منصة تواصل.",
+    ),
+    Template.CASE_REJECTED: Wording(
+        "تم إغلاق طلبك {reference} دون إجراء",
+        "أغلقت {entity} طلبك {reference} دون إجراء: {reason}. وأوضحت ما يلي: {note}",
+        "تم إغلاق طلبك {reference} دون إجراء: {reason}. {note}",
+    ),
+    Template.DEADLINE_EXTENDED: Wording(
+        "أصبح موعد الرد المتوقع على طلبك {reference} هو {due_on}",
+        "تحتاج {entity} إلى مزيد من الوقت للرد على طلبك {reference}، وتتوقع الرد عليه بحلول {due_on}. "
+        "السبب: {reason}",
+        "أصبح موعد الرد المتوقع على طلبك {reference} هو {due_on}. السبب: {reason}",
+    ),
+    Template.SUGGESTION_OUTCOME: Wording(
+        "اقتراحك {reference}: {outcome}",
+        "سجّلت {entity} نتيجة اقتراحك {reference}: {outcome}. شكرًا لمساهمتك في تحسين الخدمات الحكومية.",
+    ),
+    Template.CASE_REOPENED: Wording(
+        "تمت إعادة فتح طلبك {reference}",
+        "عاد طلبك {reference} إلى {entity} وستتولى الرد عليه مجددًا. سنبلغك بكل جديد.",
+    ),
+    Template.CASE_AT_RISK: Wording(
+        "موعد الرد على الطلب {reference} هو {due_at}",
+        "لم يتم الرد بعد على الطلب {reference} لدى {entity}، وموعد الرد عليه {due_at}. "
+        "افتح لوحة الموظفين لاتخاذ الإجراء قبل تصعيده.",
+    ),
+    Template.CASE_ASSIGNED: Wording(
+        "تم إسناد الطلب {reference} إليك",
+        "تم إسناد الطلب {reference} لدى {entity} إليك، وموعد الرد عليه {due_at}. "
+        "افتح لوحة الموظفين للعمل عليه.",
     ),
 }
 
@@ -157,7 +231,7 @@ def render(template: Template, language: Language, values: Mapping[str, str]) ->
         subject=subject,
         text=text,
         html=_html(language, wording, _html_values(values)),
-        sms=f"{_BRAND[language]}: {subject}",
+        sms=f"{_BRAND[language]}: {wording.sms.format(**plain) if wording.sms else subject}",
     )
 
 
@@ -187,4 +261,26 @@ def _html(language: Language, wording: Wording, values: Mapping[str, str]) -> st
         f"<p>{wording.body.format(**values)}</p>"
         f'<p style="color:#666;font-size:12px">{brand}</p>'
         "</body></html>"
+    )
+
+
+_CODE_TEXT = {
+    Language.EN: "Your Tawasul verification code is {code}. It expires in 10 minutes. Never share it.",
+    Language.AR: "رمز التحقق في منصة تواصل هو {code}. تنتهي صلاحيته خلال 10 دقائق. لا تشاركه مع أحد.",
+}
+_CODE_SUBJECT = {Language.EN: "Your verification code", Language.AR: "رمز التحقق"}
+
+
+def code_message(language: Language, code: str) -> Message:
+    """The SMS with a phone verification code (no case: ``reference`` is empty)."""
+    digits = f"{_LTR_ISOLATE}{code}{_POP_ISOLATE}" if language is Language.AR else code
+    text = _CODE_TEXT[language].format(code=digits)
+    return Message(
+        reference="",
+        template=Template.PHONE_CODE,
+        language=language,
+        subject=_CODE_SUBJECT[language],
+        text=text,
+        html="",
+        sms=text,
     )

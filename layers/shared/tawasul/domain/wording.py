@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from tawasul.clock import parse_iso
 from tawasul.domain.case import ActorRole, EventKind, Language, TimelineEntry
 
 _K = EventKind
@@ -17,7 +20,10 @@ _SUMMARIES: dict[str, tuple[str, str]] = {
     _K.TRANSFERRED: ("Your case was transferred to {to_name}.", "تم تحويل طلبك إلى {to_name}."),
     _K.REJECTED: ("Your case was closed without action: {reason}.", "تم إغلاق طلبك دون إجراء: {reason}."),
     _K.OUTCOME_RECORDED: ("Your suggestion is now: {outcome}.", "حالة اقتراحك الآن: {outcome}."),
-    _K.DEADLINE_EXTENDED: ("The expected response date changed.", "تم تغيير موعد الرد المتوقع."),
+    _K.DEADLINE_EXTENDED: (
+        "The expected response date is now {due_on}. The reason: {extension_reason}",
+        "أصبح موعد الرد المتوقع {due_on}. السبب: {extension_reason}",
+    ),
     _K.ESCALATED: ("Your case was escalated for a faster answer.", "تم تصعيد طلبك لتسريع الرد."),
     _K.REOPENED: ("You reopened your case.", "قمت بإعادة فتح طلبك."),
     _K.CLOSED: ("Your case is closed.", "تم إغلاق طلبك."),
@@ -45,6 +51,20 @@ _TERMS: dict[str, tuple[str, str]] = {
 }
 
 
+#: The zone of the dates the timeline states (the entities' calendars are Bahrain's by default).
+TIMELINE_ZONE = "Asia/Bahrain"
+
+
+def term(code: str, language: Language) -> str:
+    """A reason or outcome code (``out_of_scope``, ``accepted``, ...) as the citizen reads it."""
+    return _pick(_TERMS.get(code, (code, code)), language)
+
+
+def local_date(instant: str, time_zone: str = TIMELINE_ZONE) -> str:
+    """The calendar date (YYYY-MM-DD) of an ISO instant in ``time_zone``."""
+    return parse_iso(instant).astimezone(ZoneInfo(time_zone)).date().isoformat()
+
+
 def _pick(pair: tuple[str, str], language: Language) -> str:
     return pair[1] if language is Language.AR else pair[0]
 
@@ -60,5 +80,7 @@ def summary(entry: TimelineEntry, language: Language) -> str:
         "reason": _pick(_TERMS.get(data.get("reason_code", ""), ("", "")), language),
         "outcome": _pick(_TERMS.get(data.get("outcome", ""), ("", "")), language),
         "filename": data.get("filename", ""),
+        "extension_reason": data.get("reason", "") if entry.kind == _K.DEADLINE_EXTENDED else "",
+        "due_on": local_date(data["due_at"]) if data.get("due_at") else "",
     }
     return template.format(**values)

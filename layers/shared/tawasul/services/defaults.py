@@ -14,6 +14,8 @@ from tawasul.adapters.idempotency import PowertoolsIdempotency
 from tawasul.adapters.messaging import SesSnsSender
 from tawasul.adapters.notification_log import DynamoNotificationLog
 from tawasul.adapters.outstanding import DynamoOutstanding
+from tawasul.adapters.preferences import DynamoPreferences
+from tawasul.adapters.replies import DynamoReplyTemplates
 from tawasul.adapters.s3 import S3FileStore
 from tawasul.adapters.stepfunctions import StepFunctionsClocks
 from tawasul.adapters.survey_window import StepFunctionsSurveyWindow
@@ -27,7 +29,9 @@ from tawasul.services.clocks import ClockController, DeadlineTicks
 from tawasul.services.dispatch import Consumer
 from tawasul.services.events import SOURCE, EventsPublisher
 from tawasul.services.notifications import Notifications
+from tawasul.services.preferences import CitizenPreferences
 from tawasul.services.reconciler import Reconciler
+from tawasul.services.replies import EntityReplies
 from tawasul.services.staff import StaffCases
 from tawasul.services.surveys import Surveys
 
@@ -154,7 +158,8 @@ def notifications() -> Notifications:
         directory(),
         SesSnsSender(settings.sender_email),
         DynamoNotificationLog(settings.table_name),
-        outstanding(),
+        outstanding=outstanding(),
+        preferences=preference_store(),
     )
 
 
@@ -173,6 +178,21 @@ def reconciler() -> Reconciler:
         grace=timedelta(seconds=settings.reconcile_grace_seconds),
         limit=settings.reconcile_limit,
     )
+
+
+@lru_cache(maxsize=1)
+def preference_store() -> DynamoPreferences:
+    return DynamoPreferences(get_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def citizen_preferences() -> CitizenPreferences:
+    return CitizenPreferences(preference_store(), SesSnsSender(get_settings().sender_email))
+
+
+@lru_cache(maxsize=1)
+def entity_replies() -> EntityReplies:
+    return EntityReplies(catalogue(), DynamoReplyTemplates(get_settings().table_name))
 
 
 def stream_consumers() -> list[Consumer]:
