@@ -1,5 +1,10 @@
 """The resolver every API function uses: typed errors mapped once, the caller from the JWT
-claims, the 64 KB body limit, and ``Idempotency-Key`` on creating POSTs."""
+claims, the 64 KB body limit, and ``Idempotency-Key`` on creating POSTs.
+
+Routes are declared with ``tawasul.api.routing.Routes`` and validated there, without the
+powertools OpenAPI machinery in the Lambda (docs/decisions/015-cold-starts.md);
+``create_reference_app`` serves the same routes with ``enable_validation=True`` for the
+OpenAPI document and the tests that compare both."""
 
 from __future__ import annotations
 
@@ -9,13 +14,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-
+from tawasul.api.routing import (
+    HasEvent,
+    Resolver,
+    Response,
+    Routes,
+    bind,
+    bind_for_openapi,
+    validation_failed,
+)
 from tawasul.config import get_settings
 from tawasul.domain.access import Caller, parse_groups
-from tawasul.errors import InvalidRequest, PayloadTooLarge, TawasulError, Unauthenticated, ValidationFailed
+from tawasul.errors import InvalidRequest, PayloadTooLarge, TawasulError, Unauthenticated
 from tawasul.observability import logger
 
 JSON = "application/json"
@@ -29,7 +39,7 @@ def error_body(code: str, message: str, message_ar: str, correlation_id: str | N
     return {"error": detail}
 
 
-def error_response(error: TawasulError) -> Response:
+def error_response(error: TawasulError) -> Response[Any]:
     return Response(
         status_code=error.status,
         content_type=JSON,
@@ -37,55 +47,72 @@ def error_response(error: TawasulError) -> Response:
     )
 
 
-def _validation_message(errors: list[dict[str, Any]]) -> str:
-    parts = []
-    for err in errors[:5]:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
-    return "; ".join(parts)
-
-
-def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
-
-    @app.exception_handler(TawasulError)
-    def _domain_error(error: TawasulError) -> Response:
-        logger.info("request refused", extra={"error_code": error.code, "status": error.status})
-        return error_response(error)
-
-    @app.exception_handler(RequestValidationError)
-    def _invalid(error: RequestValidationError) -> Response:
-        errors = list(error.errors())
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(InvalidRequest("The body is not valid JSON.", "المحتوى ليس JSON صالحًا."))
-        return error_response(ValidationFailed(_validation_message(errors), "بعض الحقول غير صالحة."))
-
-    @app.not_found
-    def _no_route(_error: Exception) -> Response:
-        return Response(
-            status_code=404,
-            content_type=JSON,
-            body=error_body("not_found", "No such route.", "المسار غير موجود."),
-        )
-
-    @app.exception_handler(Exception)
-    def _unexpected(error: Exception) -> Response:
-        logger.exception("unexpected failure")
-        return Response(
-            status_code=500,
-            content_type=JSON,
-            body=error_body(
-                "internal_error",
-                "Something went wrong on our side; quote the correlation id if you contact us.",
-                "حدث خطأ من جهتنا؛ يرجى ذكر رقم التتبع عند التواصل معنا.",
-                correlation_id=logger.get_correlation_id(),
-            ),
-        )
-
+def create_app(routes: Routes) -> Resolver:
+    """The Lambda's resolver: ``routes`` validated by ``tawasul.api.routing`` (light)."""
+    app = Resolver()
+    _map_errors(app, lambda response: response)
+    bind(app, routes)
     return app
 
 
-def caller_of(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> Caller:
+def create_reference_app(routes: Routes) -> Any:
+    """The same routes on powertools' ``APIGatewayHttpResolver(enable_validation=True)``: what
+    ``make openapi`` documents and what the tests compare the Lambda's resolver with. Never used
+    in a Lambda: it imports the OpenAPI machinery."""
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from aws_lambda_powertools.event_handler import Response as PowertoolsResponse
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+    def adapt(response: Response) -> PowertoolsResponse:
+        return PowertoolsResponse(
+            status_code=response.status_code, content_type=response.content_type, body=response.body
+        )
+
+    app = APIGatewayHttpResolver(enable_validation=True)
+    _map_errors(app, adapt)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Any:
+        return adapt(error_response(validation_failed(list(error.errors()))))
+
+    bind_for_openapi(app, routes)
+    return app
+
+
+def _map_errors(app: Any, adapt: Callable[[Response], Any]) -> None:
+    @app.exception_handler(TawasulError)
+    def _domain_error(error: TawasulError) -> Any:
+        logger.info("request refused", extra={"error_code": error.code, "status": error.status})
+        return adapt(error_response(error))
+
+    @app.not_found
+    def _no_route(_error: Exception) -> Any:
+        return adapt(
+            Response(
+                status_code=404,
+                content_type=JSON,
+                body=error_body("not_found", "No such route.", "المسار غير موجود."),
+            )
+        )
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        logger.exception("unexpected failure")
+        return adapt(
+            Response(
+                status_code=500,
+                content_type=JSON,
+                body=error_body(
+                    "internal_error",
+                    "Something went wrong on our side; quote the correlation id if you contact us.",
+                    "حدث خطأ من جهتنا؛ يرجى ذكر رقم التتبع عند التواصل معنا.",
+                    correlation_id=logger.get_correlation_id(),
+                ),
+            )
+        )
+
+
+def caller_of(app: HasEvent) -> Caller:
     """The signed-in user, from the claims the JWT authorizer verified."""
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     sub = claims.get("sub")
@@ -106,7 +133,7 @@ def body_size(event: dict[str, Any]) -> int:
     return len(body.encode("utf-8"))
 
 
-def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+def resolve(app: Any, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Refuse bodies over the limit before anything parses them, then route."""
     if body_size(event) > get_settings().max_body_bytes:
         error = PayloadTooLarge()
@@ -119,7 +146,7 @@ def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) ->
 
 
 def once(
-    app: APIGatewayHttpResolver | APIGatewayHttpRouter,
+    app: HasEvent,
     scope: str,
     caller: Caller,
     payload: Any,
