@@ -339,7 +339,7 @@ def _build_validator(func: Callable[..., Any], path: str) -> _Validator:
             spec = next((e for e in extras if isinstance(e, ParamSpec)), spec)
         location = "path" if f"<{name}>" in path else spec.location
         required = parameter.default is inspect.Parameter.empty
-        adapter: TypeAdapter[Any] = TypeAdapter(Annotated[base, Field(**spec.constraints)])
+        adapter: TypeAdapter[Any] = TypeAdapter(Annotated[base, Field(**spec.constraints)])  # type: ignore[arg-type]
         params.append(_Param(name, location, adapter, required, None if required else parameter.default))
     return _Validator(params, body)
 
