@@ -68,7 +68,7 @@ format: venv
 
 ## openapi: regenerate docs/openapi.json from the resolvers
 openapi: venv
-	$(PYTHON) -m infra.openapi > docs/openapi.json
+	PYTHONPATH=layers/shared $(PYTHON) -m infra.openapi > docs/openapi.json
 
 bench: $(TEMPLATE)
 	$(PYTHON) -m tests.bench

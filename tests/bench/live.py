@@ -228,6 +228,15 @@ def first_requests(runtime: Any, runs: int, layouts: dict[str, Layout] | None = 
 
 
 # -- 5. load profile -------------------------------------------------------------------------------
+LOAD_ROUTES = {
+    "submit": "POST /v1/cases",
+    "view": "GET /v1/cases/{reference}",
+    "list": "GET /v1/cases",
+    "respond": "POST /v1/staff/cases/{reference}/respond",
+    "survey": "POST /v1/cases/{reference}/survey",
+}
+
+
 @dataclass
 class LoadReport:
     requests: int
@@ -296,52 +305,39 @@ def load_profile(
             runtime.drain(timeout=60.0)  # the surveys open from the responses' events
     with _CALLS_LOCK:
         per_route = {route: list(counts) for route, counts in _CALLS.items()}
-    routes = {
-        "submit": "POST /v1/cases",
-        "view": "GET /v1/cases/{reference}",
-        "list": "GET /v1/cases",
-        "respond": "POST /v1/staff/cases/{reference}/respond",
-        "survey": "POST /v1/cases/{reference}/survey",
-    }
     return LoadReport(
         requests=sum(len(v) for v in log.seconds.values()),
         seconds=busy,
         latency=dict(log.seconds),
         errors=dict(log.errors),
         calls_alone={},
-        calls_under_load={name: set(per_route.get(route, [])) for name, route in routes.items()},
+        calls_under_load={name: set(per_route.get(route, [])) for name, route in LOAD_ROUTES.items()},
     )
 
 
 def calls_alone(runtime: Any) -> dict[str, int]:
-    """DynamoDB calls of each load route made once, alone, on the same runtime."""
-    per_route = _CALLS
-    with _CALLS_LOCK:
-        _CALLS.clear()
-    sub = f"alone-{uuid.uuid4().hex[:8]}"
-    runtime.register_user(f"{sub}-agent", ["agent:moh"])
-    log = RequestLog()
-    citizen = Client(runtime.url, sub, ["citizen"], log)
-    agent = Client(runtime.url, f"{sub}-agent", ["agent:moh"], log)
-    reference = citizen.call("submit", "POST", "/v1/cases", _case_body(), expect=201)["reference"]
-    counts = {"submit": per_route["POST /v1/cases"][-1]}
-    citizen.call("view", "GET", f"/v1/cases/{reference}")
-    counts["view"] = per_route["GET /v1/cases/{reference}"][-1]
-    citizen.call("list", "GET", "/v1/cases?limit=20")
-    counts["list"] = per_route["GET /v1/cases"][-1]
-    agent.call("respond", "POST", f"/v1/staff/cases/{reference}/respond", {"message": "Fixed."})
-    counts["respond"] = per_route["POST /v1/staff/cases/{reference}/respond"][-1]
-    runtime.drain(timeout=60.0)
-    citizen.call(
-        "survey",
-        "POST",
-        f"/v1/cases/{reference}/survey",
-        {"satisfaction": 4, "resolved": True},
-        expect=201,
-    )
-    counts["survey"] = per_route["POST /v1/cases/{reference}/survey"][-1]
-    if any(log.errors.values()):
-        raise RuntimeError(f"single requests failed: {dict(log.errors)}")
+    """DynamoDB calls of each load route made alone on the same runtime, the second time round
+    (the first request of a container also fills its caches, e.g. the entity catalogue)."""
+    counts: dict[str, int] = {}
+    for _round in range(2):
+        with _CALLS_LOCK:
+            _CALLS.clear()
+        sub = f"alone-{uuid.uuid4().hex[:8]}"
+        runtime.register_user(f"{sub}-agent", ["agent:moh"])
+        log = RequestLog()
+        citizen = Client(runtime.url, sub, ["citizen"], log)
+        agent = Client(runtime.url, f"{sub}-agent", ["agent:moh"], log)
+        reference = citizen.call("submit", "POST", "/v1/cases", _case_body(), expect=201)["reference"]
+        citizen.call("view", "GET", f"/v1/cases/{reference}")
+        citizen.call("list", "GET", "/v1/cases?limit=20")
+        agent.call("respond", "POST", f"/v1/staff/cases/{reference}/respond", {"message": "Fixed."})
+        runtime.drain(timeout=60.0)
+        answer = {"satisfaction": 4, "resolved": True}
+        citizen.call("survey", "POST", f"/v1/cases/{reference}/survey", answer, expect=201)
+        if any(log.errors.values()):
+            raise RuntimeError(f"single requests failed: {dict(log.errors)}")
+        with _CALLS_LOCK:
+            counts = {name: _CALLS[route][-1] for name, route in LOAD_ROUTES.items()}
     return counts
 
 
