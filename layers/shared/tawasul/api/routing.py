@@ -458,9 +458,10 @@ def bind_for_openapi(app: Any, routes: Routes) -> None:
                 marker = Path if f"<{name}>" in route.path else Query
                 annotation = Annotated[base, marker(**constraints)]
             parameters.append(parameter.replace(annotation=annotation))
-        signature = inspect.Signature(
-            parameters, return_annotation=hints.get("return", inspect.Signature.empty)
-        )
+        returns = hints.get("return", inspect.Signature.empty)
+        if typing.get_origin(returns) is Response:  # powertools documents the model inside its own
+            returns = PowertoolsResponse[typing.get_args(returns)[0]]  # type: ignore[misc]
+        signature = inspect.Signature(parameters, return_annotation=returns)
 
         def reference(*args: Any, _route: Route = route, _app: Any = app, **kwargs: Any) -> Any:
             if _route.routes is not None:
