@@ -13,6 +13,7 @@ runtime marks the thread serving a request; stream and event work in other threa
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import statistics
@@ -21,6 +22,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -348,18 +350,19 @@ def _ms(values: list[float], q: float) -> str:
 
 
 def report_live(runs: int, clients: int = 4, cases_per_client: int = 12) -> None:
+    # the handlers run in this process: their logs and EMF metrics are not the report
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with local_runtime() as runtime:
+            ratios = first_requests(runtime, runs)
+            alone = calls_alone(runtime)
+            report = load_profile(runtime, clients=clients, cases_per_client=cases_per_client)
     print(
         "\n4. First request (import + first call, fresh `python -I`, against the local runtime's moto)"
         " as a multiple of a bare `import boto3`"
     )
-    with local_runtime() as runtime:
-        ratios = first_requests(runtime, runs)
-        rows = [[name, f"{ratio:.2f}"] for name, ratio in ratios.items()]
-        print(_table(["request", "x boto3"], rows))
-        print("   = the import, then boto3, its first client, the route's models and its DynamoDB calls")
-
-        alone = calls_alone(runtime)
-        report = load_profile(runtime, clients=clients, cases_per_client=cases_per_client)
+    print(_table(["request", "x boto3"], [[name, f"{ratio:.2f}"] for name, ratio in ratios.items()]))
+    print("   = the import, then boto3, its first client, the route's models and its DynamoDB calls")
     print(
         f"\n5. Load profile: {clients} concurrent clients (citizen + agent each), up to"
         f" {cases_per_client} cases each, local runtime on loopback (ms on this machine)"
