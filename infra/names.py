@@ -18,6 +18,9 @@ TAGS = {"project": "tawasul"}
 # --- context keys (cdk.json or `cdk -c`) -----------------------------------------------------
 CTX_ALLOWED_ORIGINS = "tawasul:allowedOrigins"
 CTX_NATIONAL_IDP = "tawasul:nationalIdp"  # {"issuer", "clientId", "clientSecretParameter"?}
+# {"<function>": <provisioned instances>}; {} (the default) is none: docs/decisions/015-cold-starts.md
+CTX_PROVISIONED_CONCURRENCY = "tawasul:provisionedConcurrency"
+LIVE_ALIAS = "live"  # the alias that carries a function's provisioned concurrency
 
 # --- stages (README "Deploy", docs/operations.md) --------------------------------------------------
 # `make deploy STAGE=dev` synthesizes the stack `Tawasul-dev` from cdk.json's "tawasul:stages"

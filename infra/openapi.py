@@ -1,8 +1,8 @@
 """Generates docs/openapi.json from the API functions' resolvers (`make openapi`).
 
-Each API function's powertools resolver describes its own routes; this merges them into one
-document, marks the JWT-protected routes, and checks the resolvers against the route table
-that the CDK app deploys (infra/routes.py), so the two cannot drift."""
+Each API function's routes, served by powertools' validating resolver, describe themselves;
+this merges them into one document, marks the JWT-protected routes, and checks the resolvers
+against the route table that the CDK app deploys (infra/routes.py), so the two cannot drift."""
 
 from __future__ import annotations
 
@@ -44,7 +44,12 @@ def build() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     for name in API_FUNCTIONS:
-        app = load_handler(name).app
+        routes = load_handler(name).api
+        from tawasul.api.http import create_reference_app
+
+        # the function's routes on powertools' validating resolver: its OpenAPI machinery runs
+        # here, at build time, and never in the Lambda (docs/decisions/015-cold-starts.md)
+        app = create_reference_app(routes)
         schema = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
         declared = {r.key for r in ROUTES if r.function == name}
         served = _resolver_routes(schema)

@@ -172,7 +172,7 @@ class TawasulStack(Stack):
         self.api = Api(
             self,
             "Api",
-            functions={name: self.functions[name] for name in API_FUNCTIONS},
+            functions={name: self.functions.entry_point(name) for name in API_FUNCTIONS},
             issuer=self.auth.issuer,
             audience=self.auth.user_pool_client.user_pool_client_id,
             allowed_origins=allowed_origins,

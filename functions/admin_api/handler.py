@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -18,14 +16,15 @@ from tawasul.api.models import (
     SlaPolicyBody,
     UpdateEntityRequest,
 )
+from tawasul.api.routing import PathParam, QueryParam, Response, Routes
 from tawasul.api.views import audit_view, entity_profile_view
 from tawasul.config import get_settings
 from tawasul.domain.case import CaseType
 from tawasul.observability import logger, metrics
 from tawasul.services import defaults
 
-app = create_app()
-EntityId = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]+$")]
+api = Routes()
+EntityId = Annotated[str, PathParam(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]+$")]
 
 
 def _changed(entity_id: str, metric: str) -> None:
@@ -34,58 +33,61 @@ def _changed(entity_id: str, metric: str) -> None:
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
 
 
-@app.post("/v1/admin/entities", summary="Add a government entity to the catalogue")
+@api.post("/v1/admin/entities", summary="Add a government entity to the catalogue")
 def create_entity(body: CreateEntityRequest) -> Response[EntityProfileView]:
     profile = defaults.catalogue_administration().create(
-        caller_of(app), body.id, body.name_ar, body.name_en, body.joined
+        caller_of(api), body.id, body.name_ar, body.name_en, body.joined
     )
     _changed(body.id, "EntityCreated")
     return Response(status_code=201, content_type=JSON, body=entity_profile_view(profile))
 
 
-@app.get("/v1/admin/entities/<entity_id>", summary="An entity with its calendar and SLA policies")
+@api.get("/v1/admin/entities/<entity_id>", summary="An entity with its calendar and SLA policies")
 def get_entity(entity_id: EntityId) -> EntityProfileView:
-    return entity_profile_view(defaults.catalogue_administration().profile(caller_of(app), entity_id))
+    return entity_profile_view(defaults.catalogue_administration().profile(caller_of(api), entity_id))
 
 
-@app.patch("/v1/admin/entities/<entity_id>", summary="Rename an entity, or mark it joined")
+@api.patch("/v1/admin/entities/<entity_id>", summary="Rename an entity, or mark it joined")
 def update_entity(entity_id: EntityId, body: UpdateEntityRequest) -> EntityProfileView:
     changes = body.model_dump(exclude_none=True)
-    profile = defaults.catalogue_administration().update(caller_of(app), entity_id, changes)
+    profile = defaults.catalogue_administration().update(caller_of(api), entity_id, changes)
     _changed(entity_id, "EntityUpdated")
     return entity_profile_view(profile)
 
 
-@app.put("/v1/admin/entities/<entity_id>/sla/<case_type>", summary="Set the SLA policy of one case type")
+@api.put("/v1/admin/entities/<entity_id>/sla/<case_type>", summary="Set the SLA policy of one case type")
 def put_policy(
-    entity_id: EntityId, case_type: Annotated[CaseType, Path()], body: SlaPolicyBody
+    entity_id: EntityId, case_type: Annotated[CaseType, PathParam()], body: SlaPolicyBody
 ) -> EntityProfileView:
     profile = defaults.catalogue_administration().set_policy(
-        caller_of(app), entity_id, case_type, body.model_dump()
+        caller_of(api), entity_id, case_type, body.model_dump()
     )
     _changed(entity_id, "SlaPolicySet")
     return entity_profile_view(profile)
 
 
-@app.put(
+@api.put(
     "/v1/admin/entities/<entity_id>/calendar", summary="Set the working week, hours, holidays, time zone"
 )
 def put_calendar(entity_id: EntityId, body: CalendarBody) -> EntityProfileView:
-    profile = defaults.catalogue_administration().set_calendar(caller_of(app), entity_id, body.model_dump())
+    profile = defaults.catalogue_administration().set_calendar(caller_of(api), entity_id, body.model_dump())
     _changed(entity_id, "CalendarSet")
     return entity_profile_view(profile)
 
 
-@app.get(
+@api.get(
     "/v1/admin/entities/<entity_id>/audit", summary="Who changed the entity, when and what, newest first"
 )
 def get_audit(
     entity_id: EntityId,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, QueryParam(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, QueryParam(max_length=2048)] = None,
 ) -> AuditList:
-    page = defaults.catalogue_administration().audit_log(caller_of(app), entity_id, limit, next_token)
+    page = defaults.catalogue_administration().audit_log(caller_of(api), entity_id, limit, next_token)
     return AuditList(items=[audit_view(r) for r in page.items], next_token=page.next_token)
+
+
+app = create_app(api)  # the resolver: each route's validators are built on its first request
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -13,7 +13,7 @@ from tawasul.services import defaults
 
 
 class Tick(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     reference: str = Field(min_length=1, max_length=40)
     cycle: int = Field(ge=1)

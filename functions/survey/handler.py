@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from tawasul.domain.case import EventKind
 from tawasul.domain.survey import window_name
@@ -17,6 +17,8 @@ from tawasul.services.events import receive
 
 class WindowEnded(BaseModel):
     """The state machine's task input (see adapters/survey_window.py ``window_input``)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     task: Literal["close_survey_window"]
     reference: str

@@ -8,10 +8,18 @@ Each function gets: Python 3.14 on arm64, explicit memory and timeout, JSON logs
 group with a retention, active tracing, code from `functions/<name>`, the one shared layer, the
 common environment, its own role (logs + X-Ray + the grants it is given, nothing else) and the
 CloudFormation metadata `tawasul:function: <name>` that the local runtime looks up.
+
+Provisioned concurrency is a stage setting (docs/decisions/015-cold-starts.md): context
+`tawasul:provisionedConcurrency` (`{"citizen_api": 1}`) gives a function a `live` alias on its
+current version with that many provisioned instances, and `entry_point(name)` (what the API
+integrates) is then that alias. The default, `{}`, provisions nothing: at Bahrain's volume a cold
+start costs a fraction of a cent and well under a second, a provisioned instance a few dollars a
+month per function.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 
 from aws_cdk import Duration
@@ -37,6 +45,10 @@ class Functions(Construct):
             k: v for k, v in environment.items() if k in (names.ENV_METRICS_NAMESPACE, names.ENV_LOG_LEVEL)
         }
         self.functions: dict[str, lambda_.Function] = {}
+        self.aliases: dict[str, lambda_.Alias] = {}
+        self._provisioned = provisioned_concurrency(
+            self.node.try_get_context(names.CTX_PROVISIONED_CONCURRENCY)
+        )
         if not names.LAYER_DIR.is_dir():
             raise FileNotFoundError(f"{names.LAYER_DIR} is missing: run `make build` first")
         self.layer = lambda_.LayerVersion(
@@ -117,10 +129,38 @@ class Functions(Construct):
         for grant in grants:
             grant(function)
         self.functions[name] = function
+        instances = self._provisioned.get(name, 0)
+        if instances > 0:
+            self.aliases[name] = lambda_.Alias(
+                self,
+                f"{name}-Live",
+                alias_name=names.LIVE_ALIAS,
+                version=function.current_version,
+                provisioned_concurrent_executions=instances,
+            )
         return function
 
     def __getitem__(self, name: str) -> lambda_.Function:
         return self.functions[name]
+
+    def entry_point(self, name: str) -> lambda_.IFunction:
+        """What callers invoke: the `live` alias when the function has provisioned concurrency."""
+        return self.aliases.get(name) or self.functions[name]
+
+
+def provisioned_concurrency(value: object) -> dict[str, int]:
+    """`tawasul:provisionedConcurrency` from cdk.json (a map) or `cdk -c` (a JSON string)."""
+    if value in (None, "", {}):
+        return {}
+    parsed = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(parsed, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+        for k, v in parsed.items()
+    ):
+        raise ValueError(
+            f"{names.CTX_PROVISIONED_CONCURRENCY} must map function names to counts >= 0: {value!r}"
+        )
+    return dict(parsed)
 
 
 def common_environment(

@@ -3,13 +3,17 @@ assertions), so `make test` keeps `make bench` from rotting."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from infra.routes import API_FUNCTIONS
 from tests.bench import (
+    FUNCTIONS,
     CallLog,
     _table,
     api_functions,
     counting_dynamodb_calls,
     dynamodb_calls,
+    function_layouts,
     import_profile,
     reference_ratios,
 )
@@ -25,15 +29,38 @@ def test_import_profile_of_a_handler_and_of_the_baseline() -> None:
     for profile in (handler, baseline):
         assert profile.seconds > 0 and profile.ratio > 0
         assert profile.modules > 0
-        assert set(profile.watched) == {"xray", "parser", "pydantic"}
+        assert set(profile.watched) == {"xray", "parser", "event_handler", "boto3", "pydantic"}
         assert all(isinstance(n, int) and n >= 0 for n in profile.watched.values())
     # And the handler's heaviest packages are named with their share of the import
     assert handler.heaviest and all(0 < share <= 1 for _name, share in handler.heaviest)
-    assert handler.modules > baseline.modules
+    # And what each loaded is counted in its group: the handler pydantic (boto3 comes with the
+    # first client, decision 015), the baseline boto3
+    assert handler.watched["pydantic"] > 0 and handler.watched["boto3"] == 0
+    assert baseline.watched["boto3"] > 0
 
 
 def test_the_bench_covers_every_api_function() -> None:
     assert api_functions() == tuple(API_FUNCTIONS)
+
+
+def test_the_bench_measures_every_function_of_the_folder_and_the_template() -> None:
+    # Given the functions/ folder (and the synthesized template, when there is one)
+    folders = {p.name for p in FUNCTIONS.iterdir() if (p / "handler.py").is_file()}
+    # When the bench lays the functions out as Lambda would
+    layouts = function_layouts()
+    # Then every function is there, with its code first and the layer after the interpreter's path
+    assert folders <= set(layouts)
+    for layout in layouts.values():
+        assert layout.head and layout.tail and layout.source in ("cdk.out", "source")
+        assert (Path(layout.head[0]) / "handler.py").is_file()
+        assert (Path(layout.tail[0]) / "tawasul").is_dir()
+
+
+def test_percentiles_of_the_load_profile() -> None:
+    from tests.bench.live import _ms
+
+    values = [i / 1000 for i in range(1, 101)]
+    assert _ms(values, 0.5) == "51" and _ms(values, 0.99) == "99" and _ms([0.002], 0.99) == "2"
 
 
 def test_dynamodb_calls_are_counted_for_every_request() -> None:

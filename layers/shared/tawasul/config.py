@@ -19,7 +19,7 @@ ATTACHMENT_TYPES: dict[str, tuple[str, ...]] = {
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built on first use (decision 015)
 
     table_name: str = Field(min_length=1)
     idempotency_table_name: str = ""

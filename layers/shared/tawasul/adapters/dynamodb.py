@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from tawasul.adapters.aws import client
+from tawasul.adapters.aws import client, type_deserializer, type_serializer
 from tawasul.clock import iso, iso_micro, parse_iso
 from tawasul.domain.calendar import BusinessCalendar
 from tawasul.domain.case import (
@@ -41,8 +40,6 @@ from tawasul.errors import ConcurrentChange, InvalidPageToken, ReferenceTaken, R
 from tawasul.observability import logger
 from tawasul.ports import Page
 
-_ser = TypeSerializer()
-_de = TypeDeserializer()
 _RETRYABLE = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -65,11 +62,11 @@ def queue_pk(entity_id: str, status: Status) -> str:
 
 
 def dump(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in item.items() if v is not None}
+    return {k: type_serializer().serialize(v) for k, v in item.items() if v is not None}
 
 
 def load(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _de.deserialize(v) for k, v in item.items()}
+    return {k: type_deserializer().deserialize(v) for k, v in item.items()}
 
 
 # --- mapping: domain <-> stored items -------------------------------------------------------

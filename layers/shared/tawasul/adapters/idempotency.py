@@ -5,22 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-
 from tawasul.adapters.aws import client
 from tawasul.errors import IdempotencyKeyReused, RequestInProgress
 
 
 class PowertoolsIdempotency:
     def __init__(self, table_name: str, dynamodb: Any | None = None, expires_after_seconds: int = 86400):
+        # powertools idempotency (about as heavy as boto3) is imported when a key is first used
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
         self._store = DynamoDBPersistenceLayer(
             table_name=table_name, boto3_client=dynamodb or client("dynamodb")
         )
@@ -40,6 +33,12 @@ class PowertoolsIdempotency:
         produce: Callable[[], dict],
         context: Any = None,
     ) -> dict:
+        from aws_lambda_powertools.utilities.idempotency import idempotent_function
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
         if context is not None:
             self._config.register_lambda_context(context)
 

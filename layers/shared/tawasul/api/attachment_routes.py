@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tawasul.api.http import JSON, caller_of, once
@@ -18,17 +15,18 @@ from tawasul.api.models import (
     AttachmentRequest,
     UploadFormView,
 )
+from tawasul.api.routing import PathParam, Response, Routes
 from tawasul.api.views import attachment_view
 from tawasul.clock import iso
 from tawasul.observability import logger, metrics
 from tawasul.services import defaults
 from tawasul.services.attachments import NewAttachment, Side, Upload
 
-Reference = Annotated[str, Path(min_length=1, max_length=40, description="e.g. TW-7K3M-9Q2X-D4HP")]
-AttachmentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="from the upload request")]
+Reference = Annotated[str, PathParam(min_length=1, max_length=40, description="e.g. TW-7K3M-9Q2X-D4HP")]
+AttachmentId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$", description="from the upload request")]
 
-citizen_router = APIGatewayHttpRouter()
-staff_router = APIGatewayHttpRouter()
+citizen_router = Routes()
+staff_router = Routes()
 
 _SUMMARIES = {
     Side.CITIZEN: (
@@ -53,7 +51,7 @@ def _created(upload: Upload) -> AttachmentCreated:
     )
 
 
-def _register(router: APIGatewayHttpRouter, base: str, side: Side) -> None:
+def _register(router: Routes, base: str, side: Side) -> None:
     upload_summary, list_summary, download_summary = _SUMMARIES[side]
 
     @router.post(

@@ -1,5 +1,10 @@
 """The resolver every API function uses: typed errors mapped once, the caller from the JWT
-claims, the 64 KB body limit, and ``Idempotency-Key`` on creating POSTs."""
+claims, the 64 KB body limit, and ``Idempotency-Key`` on creating POSTs.
+
+Routes are declared with ``tawasul.api.routing.Routes`` and validated there, without the
+powertools OpenAPI machinery in the Lambda (docs/decisions/015-cold-starts.md);
+``create_reference_app`` serves the same routes with ``enable_validation=True`` for the
+OpenAPI document and the tests that compare both."""
 
 from __future__ import annotations
 
@@ -9,13 +14,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-
+from tawasul.api.routing import (
+    HasEvent,
+    Resolver,
+    Response,
+    Routes,
+    bind,
+    bind_for_openapi,
+    validation_failed,
+)
 from tawasul.config import get_settings
 from tawasul.domain.access import Caller, parse_groups
-from tawasul.errors import InvalidRequest, PayloadTooLarge, TawasulError, Unauthenticated, ValidationFailed
+from tawasul.errors import InvalidRequest, PayloadTooLarge, TawasulError, Unauthenticated
 from tawasul.observability import logger
 
 JSON = "application/json"
@@ -29,91 +39,83 @@ def error_body(code: str, message: str, message_ar: str, correlation_id: str | N
     return {"error": detail}
 
 
-def error_response(error: TawasulError) -> Response:
+def error_response(error: TawasulError) -> Response[Any]:
+    """The error's JSON body; ``Retry-After`` when the error says when to come back (429, 503)."""
+    retry_after = getattr(error, "retry_after", None)
     return Response(
         status_code=error.status,
         content_type=JSON,
         body=error_body(error.code, error.message, error.message_ar),
+        headers={"Retry-After": str(retry_after)} if retry_after is not None else {},
     )
 
 
-# The rule each common validation error breaks, in Arabic (the English is pydantic's own).
-_RULES_AR = {
-    "missing": "حقل مطلوب",
-    "string_too_short": "يجب ألا يقل عن {min_length} أحرف",
-    "string_too_long": "يجب ألا يزيد على {max_length} حرفًا",
-    "string_pattern_mismatch": "الصيغة غير صحيحة",
-    "greater_than_equal": "يجب ألا يقل عن {ge}",
-    "less_than_equal": "يجب ألا يزيد على {le}",
-    "too_short": "عدد العناصر أقل من {min_length}",
-    "too_long": "عدد العناصر أكثر من {max_length}",
-    "literal_error": "قيمة غير مقبولة",
-    "extra_forbidden": "حقل غير معروف",
-}
-
-
-def _validation_message(errors: list[dict[str, Any]], arabic: bool = False) -> str:
-    """Each field with the rule it breaks: `subject: String should have at least 1 character`."""
-    parts = []
-    for err in errors[:5]:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        rule = err.get("msg", "invalid")
-        if arabic:
-            ctx = err.get("ctx") or {}
-            if err.get("type") == "string_too_short" and ctx.get("min_length") == 1:
-                rule = "يجب أن يحتوي على حرف واحد على الأقل"
-            else:
-                try:
-                    rule = _RULES_AR.get(str(err.get("type")), "قيمة غير صالحة").format(**ctx)
-                except (KeyError, IndexError):
-                    rule = "قيمة غير صالحة"
-        parts.append(f"{where}: {rule}")
-    return "; ".join(parts)
-
-
-def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
-
-    @app.exception_handler(TawasulError)
-    def _domain_error(error: TawasulError) -> Response:
-        logger.info("request refused", extra={"error_code": error.code, "status": error.status})
-        return error_response(error)
-
-    @app.exception_handler(RequestValidationError)
-    def _invalid(error: RequestValidationError) -> Response:
-        errors = list(error.errors())
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(InvalidRequest("The body is not valid JSON.", "المحتوى ليس JSON صالحًا."))
-        return error_response(
-            ValidationFailed(_validation_message(errors), _validation_message(errors, True))
-        )
-
-    @app.not_found
-    def _no_route(_error: Exception) -> Response:
-        return Response(
-            status_code=404,
-            content_type=JSON,
-            body=error_body("not_found", "No such route.", "المسار غير موجود."),
-        )
-
-    @app.exception_handler(Exception)
-    def _unexpected(error: Exception) -> Response:
-        logger.exception("unexpected failure")
-        return Response(
-            status_code=500,
-            content_type=JSON,
-            body=error_body(
-                "internal_error",
-                "Something went wrong on our side; quote the correlation id if you contact us.",
-                "حدث خطأ من جهتنا؛ يرجى ذكر رقم التتبع عند التواصل معنا.",
-                correlation_id=logger.get_correlation_id(),
-            ),
-        )
-
+def create_app(routes: Routes) -> Resolver:
+    """The Lambda's resolver: ``routes`` validated by ``tawasul.api.routing`` (light)."""
+    app = Resolver()
+    _map_errors(app, lambda response: response)
+    bind(app, routes)
     return app
 
 
-def caller_of(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> Caller:
+def create_reference_app(routes: Routes) -> Any:
+    """The same routes on powertools' ``APIGatewayHttpResolver(enable_validation=True)``: what
+    ``make openapi`` documents and what the tests compare the Lambda's resolver with. Never used
+    in a Lambda: it imports the OpenAPI machinery."""
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from aws_lambda_powertools.event_handler import Response as PowertoolsResponse
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+    def adapt(response: Response) -> PowertoolsResponse:
+        return PowertoolsResponse(
+            status_code=response.status_code, content_type=response.content_type, body=response.body
+        )
+
+    app = APIGatewayHttpResolver(enable_validation=True)
+    _map_errors(app, adapt)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Any:
+        return adapt(error_response(validation_failed(list(error.errors()))))
+
+    bind_for_openapi(app, routes)
+    return app
+
+
+def _map_errors(app: Any, adapt: Callable[[Response], Any]) -> None:
+    @app.exception_handler(TawasulError)
+    def _domain_error(error: TawasulError) -> Any:
+        logger.info("request refused", extra={"error_code": error.code, "status": error.status})
+        return adapt(error_response(error))
+
+    @app.not_found
+    def _no_route(_error: Exception) -> Any:
+        return adapt(
+            Response(
+                status_code=404,
+                content_type=JSON,
+                body=error_body("not_found", "No such route.", "المسار غير موجود."),
+            )
+        )
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        logger.exception("unexpected failure")
+        return adapt(
+            Response(
+                status_code=500,
+                content_type=JSON,
+                body=error_body(
+                    "internal_error",
+                    "Something went wrong on our side; quote the correlation id if you contact us.",
+                    "حدث خطأ من جهتنا؛ يرجى ذكر رقم التتبع عند التواصل معنا.",
+                    correlation_id=logger.get_correlation_id(),
+                ),
+            )
+        )
+
+
+def caller_of(app: HasEvent) -> Caller:
     """The signed-in user, from the claims the JWT authorizer verified."""
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     sub = claims.get("sub")
@@ -154,7 +156,7 @@ def as_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
     return {**event, "headers": {**headers, "content-type": JSON}}
 
 
-def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+def resolve(app: Any, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Refuse bodies over the limit before anything parses them, and bodies that are not JSON;
     then route."""
     if body_size(event) > get_settings().max_body_bytes:
@@ -174,7 +176,7 @@ def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) ->
 
 
 def once(
-    app: APIGatewayHttpResolver | APIGatewayHttpRouter,
+    app: HasEvent,
     scope: str,
     caller: Caller,
     payload: Any,

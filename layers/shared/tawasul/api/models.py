@@ -10,10 +10,17 @@ from tawasul.domain.case import CaseType, Language, RejectReason, SlaState, Sugg
 from tawasul.domain.lifecycle import Status
 
 
-class Request(BaseModel):
+class Model(BaseModel):
+    """Every API model builds its validator on first use, not at import: a Lambda pays only
+    for the models of the routes it serves (docs/decisions/015-cold-starts.md)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Request(Model):
     """Requests forbid unknown fields: a citizen cannot set ``status``, ``due_at``, ..."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class SubmitCaseRequest(Request):
@@ -29,18 +36,18 @@ class MessageRequest(Request):
     text: str = Field(min_length=1, max_length=5000)
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Model):
     code: str
     message: str
     message_ar: str
     correlation_id: str | None = None
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Model):
     error: ErrorDetail
 
 
-class EntityView(BaseModel):
+class EntityView(Model):
     id: str
     name_ar: str
     name_en: str
@@ -48,12 +55,12 @@ class EntityView(BaseModel):
     central: bool
 
 
-class EntityList(BaseModel):
+class EntityList(Model):
     items: list[EntityView]
     next_token: str | None = None
 
 
-class TimelineItemView(BaseModel):
+class TimelineItemView(Model):
     id: str
     event: str
     at: str
@@ -64,7 +71,7 @@ class TimelineItemView(BaseModel):
     status_to: Status | None = None
 
 
-class CaseSummary(BaseModel):
+class CaseSummary(Model):
     reference: str
     type: CaseType
     entity_id: str
@@ -82,7 +89,7 @@ class CitizenCaseView(CaseSummary):
     timeline: list[TimelineItemView]
 
 
-class CaseList(BaseModel):
+class CaseList(Model):
     items: list[CaseSummary]
     next_token: str | None
 
@@ -162,7 +169,7 @@ class QueueItem(CaseSummary):
     assignee: str | None
 
 
-class QueuePage(BaseModel):
+class QueuePage(Model):
     items: list[QueueItem]
     next_token: str | None
 
@@ -196,7 +203,7 @@ class CalendarBody(Request):
     holidays: list[str] = Field(default_factory=list, max_length=400)
 
 
-class SlaPolicyView(BaseModel):
+class SlaPolicyView(Model):
     case_type: CaseType
     days_per_level: list[int]
     warn_fraction_percent: int
@@ -208,7 +215,7 @@ class EntityProfileView(EntityView):
     sla: list[SlaPolicyView]
 
 
-class AuditView(BaseModel):
+class AuditView(Model):
     at: str
     actor_id: str
     action: str
@@ -216,7 +223,7 @@ class AuditView(BaseModel):
     after: dict
 
 
-class AuditList(BaseModel):
+class AuditList(Model):
     items: list[AuditView]
     next_token: str | None
 
@@ -230,7 +237,7 @@ class AttachmentRequest(Request):
     size: int = Field(ge=1, description="bytes")
 
 
-class AttachmentView(BaseModel):
+class AttachmentView(Model):
     attachment_id: str
     filename: str
     content_type: str
@@ -241,7 +248,7 @@ class AttachmentView(BaseModel):
     created_at: str
 
 
-class UploadFormView(BaseModel):
+class UploadFormView(Model):
     url: str
     fields: dict[str, str]
     expires_at: str
@@ -251,12 +258,12 @@ class AttachmentCreated(AttachmentView):
     upload: UploadFormView
 
 
-class AttachmentList(BaseModel):
+class AttachmentList(Model):
     items: list[AttachmentView]
     next_token: str | None = None
 
 
-class AttachmentDownload(BaseModel):
+class AttachmentDownload(Model):
     attachment_id: str
     filename: str
     content_type: str
@@ -275,14 +282,14 @@ class ReopenRequest(Request):
     reason: str = Field(min_length=1, max_length=1000, description="Why the answer did not solve it")
 
 
-class SurveyAnswerView(BaseModel):
+class SurveyAnswerView(Model):
     satisfaction: int
     resolved: bool
     comment: str | None
     answered_at: str
 
 
-class SurveyView(BaseModel):
+class SurveyView(Model):
     reference: str
     round: int = Field(description="1 for the first answer of the case; 2 after a reopen and a new answer")
     state: Literal["open", "answered", "expired"]

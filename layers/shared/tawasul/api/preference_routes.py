@@ -5,20 +5,18 @@ from __future__ import annotations
 from datetime import time
 from typing import Literal
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
-from tawasul.api.http import JSON, caller_of, error_body
+from tawasul.api.http import JSON, caller_of
 from tawasul.api.models import Request
+from tawasul.api.routing import Response, Routes
 from tawasul.domain.case import Language
 from tawasul.domain.notifications import Channel
 from tawasul.domain.preferences import QuietHours
-from tawasul.errors import TooManyRequests
 from tawasul.services import defaults
 from tawasul.services.preferences import PreferencesView
 
-router = APIGatewayHttpRouter()
+router = Routes()
 _HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
@@ -80,17 +78,6 @@ def _email() -> str | None:
     if not email or str(claims.get("email_verified", "true")).lower() == "false":
         return None
     return str(email)
-
-
-@router.exception_handler(TooManyRequests)
-def _too_many(error: TooManyRequests) -> Response:
-    """429 with ``Retry-After`` (the generic error mapping sets no headers)."""
-    return Response(
-        status_code=error.status,
-        content_type=JSON,
-        headers={"Retry-After": str(error.retry_after)},
-        body=error_body(error.code, error.message, error.message_ar),
-    )
 
 
 @router.get("/v1/me/preferences", summary="My notification preferences")

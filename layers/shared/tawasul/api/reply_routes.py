@@ -5,23 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, Field
 
 from tawasul.api.http import JSON, caller_of
 from tawasul.api.models import Request
+from tawasul.api.routing import PathParam, Response, Routes
 from tawasul.clock import iso
 from tawasul.domain.replies import MAX_BODY, MAX_TITLE, ReplyTemplate
 from tawasul.observability import logger, metrics
 from tawasul.services import defaults
 from tawasul.services.replies import TemplateText
 
-router = APIGatewayHttpRouter()
-EntityId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
-TemplateId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]
+router = Routes()
+EntityId = Annotated[str, PathParam(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
+TemplateId = Annotated[str, PathParam(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]
 _PLACEHOLDERS = "Placeholders: {reference}, {entity_name}; anything else in braces is refused (400)."
 
 

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tawasul.api.http import JSON, caller_of, once
 from tawasul.api.models import CitizenCaseView, ReopenRequest, SurveyAnswerRequest, SurveyView
+from tawasul.api.routing import PathParam, Response, Routes
 from tawasul.api.views import citizen_case_view, survey_view
 from tawasul.domain.survey import SurveyAnswer
 from tawasul.observability import logger, metrics
 from tawasul.services import defaults
 
-Reference = Annotated[str, Path(min_length=1, max_length=40, description="e.g. TW-7K3M-9Q2X-D4HP")]
+Reference = Annotated[str, PathParam(min_length=1, max_length=40, description="e.g. TW-7K3M-9Q2X-D4HP")]
 
-router = APIGatewayHttpRouter()
+router = Routes()
 
 
 @router.get("/v1/cases/<reference>/survey", summary="The survey of my answered case")

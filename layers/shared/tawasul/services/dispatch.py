@@ -11,10 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
-_de = TypeDeserializer()
-
 
 @dataclass(frozen=True)
 class ItemChange:
@@ -47,7 +43,10 @@ def change_from_record(record: dict[str, Any]) -> ItemChange:
 def _plain(image: dict[str, Any] | None) -> dict[str, Any] | None:
     if image is None:
         return None
-    return {k: _de.deserialize(v) for k, v in image.items()}
+    from boto3.dynamodb.types import TypeDeserializer  # boto3 on first use (decision 015)
+
+    deserializer = TypeDeserializer()
+    return {k: deserializer.deserialize(v) for k, v in image.items()}
 
 
 def dispatch(change: ItemChange, consumers: Sequence[Consumer]) -> None:

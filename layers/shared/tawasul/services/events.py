@@ -27,7 +27,7 @@ VERSION = "1"  # bumped on a breaking change of the envelope or of a detail; add
 class CaseEventData(BaseModel):
     """What happened to which case, with the non-personal facts consumers route on."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     reference: str
     entity_id: str = Field(description="The entity the case is addressed to")
@@ -58,7 +58,7 @@ class CaseEventData(BaseModel):
 class CaseEvent(BaseModel):
     """The envelope: the ``detail`` of every event on the bus."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(description="CaseSubmitted, CaseResponded, ... (also the detail-type)")
     version: str = VERSION
