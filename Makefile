@@ -84,7 +84,9 @@ stage: .build/layer/.stamp
 	TAWASUL_STAGE=$(STAGE) CDK_OUTDIR=cdk.out/$(STAGE) $(PYTHON) -m infra.app
 	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/$(STAGE)/Tawasul-$(STAGE).template.json
 
-## deploy: STAGE=dev|prod — synthesize that stage, bootstrap its account (idempotent) and deploy it
+## deploy: STAGE=dev|prod (default dev) — synthesize that stage, bootstrap the credentials' account
+## and region (idempotent) and deploy it; nothing but AWS credentials is needed for dev
+deploy: STAGE ?= dev
 deploy: stage
 	@test -x .build/cdk-cli/node_modules/.bin/cdk || $(BIN)/npm install --silent --prefix .build/cdk-cli aws-cdk@$(CDK_CLI_VERSION)
 	PATH=$(CURDIR)/$(VENV)/node24/bin:$$PATH .build/cdk-cli/node_modules/.bin/cdk bootstrap --app cdk.out/$(STAGE)

@@ -2,10 +2,11 @@
 
 Offline: no lookups. Without a stage it is environment-agnostic (no account, no region): the
 template the local runtime and the tests read. With a stage (`TAWASUL_STAGE=dev`, as `make
-deploy STAGE=dev` sets it) the stack is `Tawasul-dev`, pinned to the account and region of
-cdk.json's `tawasul:stages.dev`, whose settings become the context (origins, alarm e-mail,
-identity provider, SES identity, hosted UI prefix). The cdk-nag AwsSolutions pack is registered
-as a validation plugin, so synthesis fails on any unacknowledged finding.
+deploy STAGE=dev` sets it) the stack is `Tawasul-dev`, pinned to the region (and the account,
+when it names one) of cdk.json's `tawasul:stages.dev`, whose settings become the context
+(origins, alarm e-mail, identity provider, SES identity, hosted UI prefix). The cdk-nag
+AwsSolutions pack is registered as a validation plugin, so synthesis fails on any
+unacknowledged finding.
 """
 
 from __future__ import annotations
@@ -52,8 +53,11 @@ def stage_context(stage: str, config: Mapping[str, Any]) -> tuple[dict[str, Any]
     """The context a stage sets, and the account and region it is pinned to."""
     if not re.fullmatch(r"[a-z][a-z0-9]{0,9}", stage):
         raise ValueError(f"stage {stage!r}: lower-case letters and digits, at most 10")
-    account = str(config.get("account") or "")
-    if not re.fullmatch(r"\d{12}", account):
+    # The account: the stage's own when cdk.json pins one, else the one the CDK CLI found in the
+    # credentials (CDK_DEFAULT_ACCOUNT), else none — the stack then deploys to whatever account
+    # the credentials belong to (`make deploy STAGE=dev` needs nothing but credentials).
+    account = str(config.get("account") or os.environ.get("CDK_DEFAULT_ACCOUNT") or "")
+    if account and not re.fullmatch(r"\d{12}", account):
         raise ValueError(f"{names.CTX_STAGES}.{stage}.account must be the 12-digit account id")
     origins = [str(o).rstrip("/") for o in config.get("allowedOrigins") or []]
     if config.get("webDomain"):
@@ -61,10 +65,12 @@ def stage_context(stage: str, config: Mapping[str, Any]) -> tuple[dict[str, Any]
     context: dict[str, Any] = {
         names.CTX_STAGE: stage,
         names.CTX_ALLOWED_ORIGINS: origins,  # never the localhost origins of the default context
-        names.CTX_AUTH_DOMAIN_PREFIX: f"tawasul-{stage}-{account}",
     }
+    if account:  # else the construct's default, tawasul-<stage>-<the deploying account>
+        context[names.CTX_AUTH_DOMAIN_PREFIX] = f"tawasul-{stage}-{account}"
     context |= {key: config[setting] for setting, key in _STAGE_SETTINGS.items() if config.get(setting)}
-    return context, cdk.Environment(account=account, region=str(config.get("region") or names.DEFAULT_REGION))
+    region = str(config.get("region") or names.DEFAULT_REGION)
+    return context, cdk.Environment(account=account or None, region=region)
 
 
 def build_app(outdir: str, *, nag: bool = True, stage: str | None = None) -> tuple[cdk.App, TawasulStack]:

@@ -21,16 +21,18 @@ def acknowledge(construct: IConstruct, *findings: tuple[str, str]) -> None:
 
 
 def pinned(scope: IConstruct, finding: str) -> str:
-    """A finding id as cdk-nag writes it for this stack: a stage pins the account and region
-    (infra/app.py), and then ARNs hold them instead of ``<AWS::AccountId>``, ``<AWS::Region>``."""
+    """A finding id as cdk-nag writes it for this stack: a stage pins its region and perhaps its
+    account (infra/app.py), and then ARNs hold them instead of ``<AWS::Region>``,
+    ``<AWS::AccountId>``."""
     stack = Stack.of(scope)
-    if Token.is_unresolved(stack.account) or Token.is_unresolved(stack.region):
-        return finding
-    return (
-        finding.replace("<AWS::Partition>", stack.partition)
-        .replace("<AWS::Region>", stack.region)
-        .replace("<AWS::AccountId>", stack.account)
-    )
+    for placeholder, value in (
+        ("<AWS::Partition>", stack.partition),
+        ("<AWS::Region>", stack.region),
+        ("<AWS::AccountId>", stack.account),
+    ):
+        if not Token.is_unresolved(value):  # a stage may pin its region and leave the account open
+            finding = finding.replace(placeholder, value)
+    return finding
 
 
 def failure_queue(scope: Construct, construct_id: str, *, holds: str) -> sqs.Queue:

@@ -114,7 +114,9 @@ class Web(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
 
-        prefix = self.node.try_get_context(names.CTX_AUTH_DOMAIN_PREFIX) or f"tawasul-{stack.account}"
+        stage = self.node.try_get_context(names.CTX_STAGE)
+        default = f"tawasul-{stage}-{stack.account}" if stage else f"tawasul-{stack.account}"
+        prefix = self.node.try_get_context(names.CTX_AUTH_DOMAIN_PREFIX) or default
         self.auth_domain = cognito.UserPoolDomain(
             self,
             "HostedUi",

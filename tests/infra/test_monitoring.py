@@ -226,11 +226,54 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Resourc
     yield stack, Template.from_stack(stack).to_json()["Resources"]
 
 
-def test_a_stage_is_its_own_stack_pinned_to_its_account_and_region(dev: tuple[Any, Resources]) -> None:
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Resources]]:
+    """The stage `prod` of cdk.json (its own web domain and identity provider)."""
+    from aws_cdk.assertions import Template
+
+    from infra.app import build_app
+
+    _app, stack = build_app(str(tmp_path_factory.mktemp("cdk.out.prod")), nag=False, stage="prod")
+    yield stack, Template.from_stack(stack).to_json()["Resources"]
+
+
+def test_a_stage_is_its_own_stack_pinned_to_its_region(dev: tuple[Any, Resources]) -> None:
     stack, _ = dev
     config = json.loads(names.CDK_JSON.read_text())["context"][names.CTX_STAGES]["dev"]
     assert stack.stack_name == "Tawasul-dev"
-    assert (stack.account, stack.region) == (config["account"], config["region"])
+    assert stack.region == config["region"]
+    # dev names no account: it deploys to the account of the credentials, nothing to edit first
+    from aws_cdk import Token
+
+    assert "account" not in config and Token.is_unresolved(stack.account)
+
+
+@pytest.mark.parametrize(
+    ("config", "environ", "account"),
+    [
+        ({"account": "123456789012"}, {}, "123456789012"),
+        ({}, {"CDK_DEFAULT_ACCOUNT": "210987654321"}, "210987654321"),
+        ({"account": "123456789012"}, {"CDK_DEFAULT_ACCOUNT": "210987654321"}, "123456789012"),
+    ],
+)
+def test_a_stage_pins_the_account_it_names_or_the_credentials_give(
+    config: dict[str, str], environ: dict[str, str], account: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra.app import stage_context
+
+    monkeypatch.delenv("CDK_DEFAULT_ACCOUNT", raising=False)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    context, environment = stage_context("dev", config)
+    assert (environment.account, environment.region) == (account, names.DEFAULT_REGION)
+    assert context[names.CTX_AUTH_DOMAIN_PREFIX] == f"tawasul-dev-{account}"
+
+
+def test_a_stage_refuses_an_account_that_is_not_one() -> None:
+    from infra.app import stage_context
+
+    with pytest.raises(ValueError, match="12-digit"):
+        stage_context("dev", {"account": "111"})
 
 
 def test_a_stage_prefixes_the_names_two_stages_would_share(dev: tuple[Any, Resources]) -> None:
@@ -242,14 +285,15 @@ def test_a_stage_prefixes_the_names_two_stages_would_share(dev: tuple[Any, Resou
     }
     assert machines == {"Tawasul-dev-case-clock", "Tawasul-dev-survey-window"}
     (domain,) = _of_type(resources, "AWS::Cognito::UserPoolDomain").values()
-    assert domain["Domain"].startswith("tawasul-dev-")
+    # tawasul-dev-<the deploying account>: {"Fn::Join": ["", ["tawasul-dev-", {"Ref": "AWS::AccountId"}]]}
+    assert domain["Domain"]["Fn::Join"][1] == ["tawasul-dev-", {"Ref": "AWS::AccountId"}]
     queries = {q["Name"] for q in _of_type(resources, "AWS::Logs::QueryDefinition").values()}
     assert all(q.startswith("Tawasul-dev/") for q in queries)
 
 
-def test_a_stage_uses_its_origins_alarm_email_and_sender(dev: tuple[Any, Resources]) -> None:
-    _, resources = dev
-    config = json.loads(names.CDK_JSON.read_text())["context"][names.CTX_STAGES]["dev"]
+def test_a_stage_uses_its_origins_alarm_email_and_sender(prod: tuple[Any, Resources]) -> None:
+    _, resources = prod
+    config = json.loads(names.CDK_JSON.read_text())["context"][names.CTX_STAGES]["prod"]
     text = json.dumps(resources)
     assert "localhost" not in text and "127.0.0.1" not in text
     assert f"https://{config['webDomain']}{names.OAUTH_CALLBACK_PATH}" in text
