@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from tawasul.api.http import JSON, caller_of, create_app, resolve
+from tawasul.api.http import JSON, caller_of, create_app, oversight, resolve
 from tawasul.api.models import (
     AuditList,
     CalendarBody,
@@ -94,4 +94,4 @@ app = create_app(api)  # the resolver: each route's validators are built on its 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     get_settings()
-    return resolve(app, event, context)
+    return resolve(app, event, context, audience=oversight)

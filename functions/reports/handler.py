@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from tawasul.api.http import JSON, caller_of, create_app, resolve
+from tawasul.api.http import JSON, caller_of, create_app, managers, resolve
 from tawasul.api.report_models import Monthly, PublicPerformance, Summary
 from tawasul.api.routing import QueryParam, Response, Routes
 from tawasul.config import get_settings
@@ -84,4 +84,4 @@ app = create_app(api)  # the resolver: each route's validators are built on its 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     get_settings()
-    return resolve(app, event, context)
+    return resolve(app, event, context, audience=managers)

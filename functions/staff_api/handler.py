@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tawasul.api.attachment_routes import staff_router
-from tawasul.api.http import JSON, caller_of, create_app, once, resolve
+from tawasul.api.http import JSON, caller_of, create_app, once, resolve, staff
 from tawasul.api.models import (
     AssignRequest,
     ExtendRequest,
@@ -163,4 +163,4 @@ app = create_app(api)  # the resolver: each route's validators are built on its 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     get_settings()
-    return resolve(app, event, context)
+    return resolve(app, event, context, audience=staff)

@@ -112,6 +112,13 @@ class PayloadTooLarge(TawasulError):
     message_ar = "حجم الطلب أكبر من 64 كيلوبايت."
 
 
+class UnsupportedMediaType(TawasulError):
+    status = 415
+    code = "unsupported_media_type"
+    message = "The body must be JSON (Content-Type: application/json)."
+    message_ar = "يجب أن يكون محتوى الطلب بصيغة JSON (Content-Type: application/json)."
+
+
 class Retryable(TawasulError):
     """A dependency is throttling or unavailable; the client may retry."""
 

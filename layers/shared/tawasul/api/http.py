@@ -25,7 +25,14 @@ from tawasul.api.routing import (
 )
 from tawasul.config import get_settings
 from tawasul.domain.access import Caller, parse_groups
-from tawasul.errors import InvalidRequest, PayloadTooLarge, TawasulError, Unauthenticated
+from tawasul.errors import (
+    InvalidRequest,
+    NotAllowed,
+    PayloadTooLarge,
+    TawasulError,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
 from tawasul.observability import logger
 
 JSON = "application/json"
@@ -119,7 +126,7 @@ def caller_of(app: HasEvent) -> Caller:
     """The signed-in user, from the claims the JWT authorizer verified."""
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     sub = claims.get("sub")
-    if not sub:
+    if not sub or len(str(sub)) > MAX_SUB_LENGTH:  # a Cognito sub is a UUID; a key holds 2 KB at most
         raise Unauthenticated()
     national_id = claims.get("custom:national_id") or None
     return Caller(
@@ -140,38 +147,108 @@ def _raw(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": JSON}, "body": json.dumps(body)}
 
 
-def as_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
-    """Every body of this API is JSON. A JSON body under another content type (``curl -d`` sends
-    ``application/x-www-form-urlencoded``) is taken as JSON; the event to route, or None when the
-    body is not JSON either (415)."""
-    body = event.get("body")
-    headers = event.get("headers") or {}
+def _refusal(error: TawasulError) -> dict[str, Any]:
+    return _raw(error.status, error_body(error.code, error.message, error.message_ar))
+
+
+MAX_SUB_LENGTH = 128
+#: Deeper JSON than this is refused before any model sees it (no request of the API nests 8 deep).
+MAX_JSON_DEPTH = 32
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+# Who may call any route of a function (the service checks the case, the entity, the permission).
+# Checked before the body is read: a caller outside the audience gets 403 whatever they send.
+STAFF_GROUP_PREFIXES = ("agent:", "supervisor:", "head:")
+
+
+def citizens(groups: frozenset[str]) -> bool:
+    return "citizen" in groups
+
+
+def staff(groups: frozenset[str]) -> bool:
+    return "oversight" in groups or any(g.startswith(STAFF_GROUP_PREFIXES) for g in groups)
+
+
+def managers(groups: frozenset[str]) -> bool:
+    return "oversight" in groups or any(g.startswith(("supervisor:", "head:")) for g in groups)
+
+
+def oversight(groups: frozenset[str]) -> bool:
+    return "oversight" in groups
+
+
+def _json_depth(text: str) -> int:
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _declared_json(event: dict[str, Any]) -> bool:
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
     declared = str(headers.get("content-type") or "").split(";")[0].strip().lower()
-    if not body or declared == JSON or declared.endswith("+json"):
+    return declared == JSON or declared.endswith("+json")
+
+
+def as_json_body(event: dict[str, Any]) -> dict[str, Any] | TawasulError:
+    """Every body of this API is JSON text: the event to route, its body decoded, or the 4xx.
+
+    UTF-8 only (400); not deeper than ``MAX_JSON_DEPTH`` and parseable (400 when declared JSON,
+    415 when declared as something else: a JSON body under another content type, as ``curl -d``
+    sends it, is taken as JSON)."""
+    body = event.get("body")
+    if not body:
         return event
     try:
-        json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
-    except ValueError:
-        return None
-    return {**event, "headers": {**headers, "content-type": JSON}}
+        raw = base64.b64decode(body, validate=False) if event.get("isBase64Encoded") else body.encode()
+        text = raw.decode("utf-8")
+    except (ValueError, UnicodeError):
+        return InvalidRequest("The body must be UTF-8 text.", "يجب أن يكون محتوى الطلب نصًا بترميز UTF-8.")
+    declared = _declared_json(event)
+    try:
+        if _json_depth(text) > MAX_JSON_DEPTH:
+            raise ValueError("nested too deeply")
+        json.loads(text)
+    except (ValueError, RecursionError):  # also an integer of more than 4,300 digits
+        if declared:
+            return InvalidRequest("The body is not valid JSON.", "المحتوى ليس JSON صالحًا.")
+        return UnsupportedMediaType()
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if str(k).lower() != "content-type"}
+    return {**event, "body": text, "isBase64Encoded": False, "headers": {**headers, "content-type": JSON}}
 
 
-def resolve(app: Any, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Refuse bodies over the limit before anything parses them, and bodies that are not JSON;
-    then route."""
+def _claims(event: dict[str, Any]) -> dict[str, Any] | None:
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    claims = (authorizer.get("jwt") or {}).get("claims")
+    return claims if isinstance(claims, dict) else None
+
+
+def resolve(
+    app: Any,
+    event: dict[str, Any],
+    context: Any,
+    audience: Callable[[frozenset[str]], bool] | None = None,
+) -> dict[str, Any]:
+    """In this order: refuse bodies over the limit before anything reads them; refuse a token that
+    cannot be a caller (401) and a signed-in caller outside the function's ``audience`` (403),
+    whatever the body; refuse a body that is
+    not UTF-8 JSON (400/415); then route. Public routes carry no claims: their routes decide."""
     if body_size(event) > get_settings().max_body_bytes:
-        error = PayloadTooLarge()
-        return _raw(error.status, error_body(error.code, error.message, error.message_ar))
+        return _refusal(PayloadTooLarge())
+    claims = _claims(event)
+    if (
+        audience is not None
+        and claims is not None
+        and not audience(parse_groups(claims.get("cognito:groups")))
+    ):
+        logger.info("request refused", extra={"error_code": NotAllowed.code, "status": NotAllowed.status})
+        return _refusal(NotAllowed())
     routed = as_json_body(event)
-    if routed is None:
-        return _raw(
-            415,
-            error_body(
-                "unsupported_media_type",
-                "The body must be JSON (Content-Type: application/json).",
-                "يجب أن يكون محتوى الطلب بصيغة JSON (Content-Type: application/json).",
-            ),
-        )
+    if isinstance(routed, TawasulError):
+        logger.info("request refused", extra={"error_code": routed.code, "status": routed.status})
+        return _refusal(routed)
     return app.resolve(routed, context)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from tawasul.domain.case import CaseType, Language, RejectReason, SlaState, SuggestionOutcome
 from tawasul.domain.lifecycle import Status
+from tawasul.domain.text import deceptive
 
 
 class Model(BaseModel):
@@ -18,9 +20,23 @@ class Model(BaseModel):
 
 
 class Request(Model):
-    """Requests forbid unknown fields: a citizen cannot set ``status``, ``due_at``, ..."""
+    """Requests forbid unknown fields: a citizen cannot set ``status``, ``due_at``, ...; and no
+    text they carry may hold control or bidirectional override characters (domain/text.py)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _honest_text(cls, value: object) -> object:
+        for text in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(text, str) and (why := deceptive(text)) is not None:
+                raise PydanticCustomError(
+                    f"text_{why}_characters",
+                    "Text must not contain control characters"
+                    if why == "control"
+                    else "Text must not contain bidirectional override characters",
+                )
+        return value
 
 
 class SubmitCaseRequest(Request):

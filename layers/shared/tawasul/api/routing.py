@@ -320,6 +320,8 @@ _RULES_AR = {
     "too_long": "عدد العناصر أكثر من {max_length}",
     "literal_error": "قيمة غير مقبولة",
     "extra_forbidden": "حقل غير معروف",
+    "text_control_characters": "يحتوي على محارف تحكم غير مسموح بها",
+    "text_bidi_characters": "يحتوي على محارف تغيير اتجاه النص غير مسموح بها",
 }
 
 

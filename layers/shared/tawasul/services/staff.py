@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 from tawasul import clock
@@ -55,6 +55,10 @@ class Intake:
     case: NewCase
     national_id: str
     contact: Contact | None = None
+
+
+#: How far a supervisor may move a due date (an approved extension, not a parking place).
+MAX_EXTENSION = timedelta(days=365)
 
 
 class StaffCases:
@@ -258,6 +262,11 @@ class StaffCases:
                 f"A case that is {case.status.value} has no running deadline.", "لا يوجد موعد جارٍ لهذا الطلب."
             )
         now = clock.now()
+        if not now < until <= now + MAX_EXTENSION:  # also keeps the calendar's arithmetic in range
+            raise ValidationFailed(
+                f"The new due date must be within the next {MAX_EXTENSION.days} days.",
+                f"يجب أن يكون الموعد الجديد خلال الأيام الـ{MAX_EXTENSION.days} القادمة.",
+            )
         calendar = profile.calendar
         due = calendar.add_business_days(until, 0)
         if due <= now or due <= case.due_at:
