@@ -230,3 +230,42 @@ def test_arabic_with_direction_marks_line_breaks_and_tabs_is_kept(staffed: Any) 
     status, answer = invoke("POST /v1/cases", body=body, sub="citizen-1")
     assert status == 201, answer
     assert answer["description"] == text
+
+
+def _headers(
+    route_key: str,
+    sub: str | None,
+    groups: tuple[str, ...],
+    path: dict[str, str],
+    query: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str]]:
+    method, template = route_key.split(" ", 1)
+    event = http_event(
+        method,
+        template.format(**path),
+        route=route_key,
+        query=query,
+        sub=sub,
+        groups=groups,
+        path_parameters=path or None,
+    )
+    result = load_handler(FUNCTION[route_key]).lambda_handler(event, LambdaContext())
+    return result["statusCode"], result["headers"]
+
+
+def test_answers_that_carry_personal_data_are_never_stored_by_a_cache(staffed: Any) -> None:
+    reference = _citizen_case()
+    for route_key, sub, groups, path in [
+        ("GET /v1/cases", "citizen-1", ("citizen",), {}),
+        ("GET /v1/cases/{reference}", "citizen-1", ("citizen",), {"reference": reference}),
+        ("GET /v1/cases/{reference}", "citizen-2", ("citizen",), {"reference": reference}),  # a 404
+        ("GET /v1/staff/cases/{reference}", "agent-moh", ("agent:moh",), {"reference": reference}),
+        ("GET /v1/me/preferences", "citizen-1", ("citizen",), {}),
+        ("POST /v1/admin/entities", "citizen-1", ("citizen",), {}),  # refused before routing
+    ]:
+        status, headers = _headers(route_key, sub, groups, path)
+        assert headers.get("Cache-Control") == "no-store", (route_key, status)
+    # the public performance page, and only it, may be cached
+    period = {"from": "2026-01-01", "to": "2026-01-31"}
+    status, headers = _headers("GET /v1/public/performance", None, (), {}, period)
+    assert status == 200 and headers["Cache-Control"].startswith("public")

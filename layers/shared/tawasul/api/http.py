@@ -143,8 +143,14 @@ def body_size(event: dict[str, Any]) -> int:
     return len(body.encode("utf-8"))
 
 
+#: What every answer of the API says to caches unless its route says otherwise (the public
+#: performance page): answers carry cases, names, e-mails — nothing a shared cache may keep.
+NO_STORE = "no-store"
+
+
 def _raw(status: int, body: dict[str, Any]) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"Content-Type": JSON}, "body": json.dumps(body)}
+    headers = {"Content-Type": JSON, "Cache-Control": NO_STORE}
+    return {"statusCode": status, "headers": headers, "body": json.dumps(body)}
 
 
 def _refusal(error: TawasulError) -> dict[str, Any]:
@@ -249,7 +255,11 @@ def resolve(
     if isinstance(routed, TawasulError):
         logger.info("request refused", extra={"error_code": routed.code, "status": routed.status})
         return _refusal(routed)
-    return app.resolve(routed, context)
+    result: dict[str, Any] = app.resolve(routed, context)
+    headers = result.setdefault("headers", {})
+    if not any(str(k).lower() == "cache-control" for k in headers):
+        headers["Cache-Control"] = NO_STORE
+    return result
 
 
 def once(
