@@ -46,6 +46,7 @@ _STAGE_SETTINGS = {
     "authDomainPrefix": names.CTX_AUTH_DOMAIN_PREFIX,
     "webDomain": names.CTX_WEB_DOMAIN,
     "webCertificateArn": names.CTX_WEB_CERTIFICATE_ARN,
+    "reservedConcurrency": names.CTX_RESERVED_CONCURRENCY,
 }
 
 
@@ -68,7 +69,11 @@ def stage_context(stage: str, config: Mapping[str, Any]) -> tuple[dict[str, Any]
     }
     if account:  # else the construct's default, tawasul-<stage>-<the deploying account>
         context[names.CTX_AUTH_DOMAIN_PREFIX] = f"tawasul-{stage}-{account}"
-    context |= {key: config[setting] for setting, key in _STAGE_SETTINGS.items() if config.get(setting)}
+    context |= {
+        key: config[setting]
+        for setting, key in _STAGE_SETTINGS.items()
+        if config.get(setting) not in (None, "")
+    }
     region = str(config.get("region") or names.DEFAULT_REGION)
     return context, cdk.Environment(account=account or None, region=region)
 

@@ -21,6 +21,27 @@ CTX_NATIONAL_IDP = "tawasul:nationalIdp"  # {"issuer", "clientId", "clientSecret
 # {"<function>": <provisioned instances>}; {} (the default) is none: docs/decisions/015-cold-starts.md
 CTX_PROVISIONED_CONCURRENCY = "tawasul:provisionedConcurrency"
 LIVE_ALIAS = "live"  # the alias that carries a function's provisioned concurrency
+# Reserved concurrency per function (docs/decisions/018-reserved-concurrency.md): a ceiling that
+# keeps one function from starving the others and a guarantee that it can always run. A stage
+# sets `"reservedConcurrency": false` where the account's limit is below 1,000 (new accounts).
+CTX_RESERVED_CONCURRENCY = "tawasul:reservedConcurrency"
+RESERVED_CONCURRENCY = {
+    "citizen_api": 100,  # the stage's 100 requests/s at up to 1 s each
+    "staff_api": 50,
+    "admin_api": 5,
+    "reports": 20,  # public performance page: its own route throttle is 10/s
+    "tokens": 20,  # sign-ins
+    "dispatcher": 10,  # one per stream shard, bisecting
+    "stats": 5,
+    "deadline": 20,  # clock ticks come in bursts at the start of a working day
+    "notify": 20,  # also bounds the rate at which SES and SNS are called
+    "survey": 10,
+    "attachments": 20,
+    "reconciler": 1,  # runs never overlap
+    "backfill": 1,  # a rebuild at a time
+    "seed": 1,
+}
+DEPLOY_TIME_RESERVED_CONCURRENCY = 1  # the CDK's own deploy-time functions (BucketDeployment)
 
 # --- stages (README "Deploy", docs/operations.md) --------------------------------------------------
 # `make deploy STAGE=dev` synthesizes the stack `Tawasul-dev` from cdk.json's "tawasul:stages"

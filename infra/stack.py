@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import names
@@ -217,6 +218,17 @@ class TawasulStack(Stack):
             key=names.USER_POOL_CLIENT_ID_OUTPUT,
             value=self.auth.user_pool_client.user_pool_client_id,
         )
+        self._reserve_deploy_time_functions()
+
+    def _reserve_deploy_time_functions(self) -> None:
+        """The functions the CDK adds for deployments (the web app's BucketDeployment) run once
+        per deploy: one at a time is enough, and they then count in the account's reservations
+        like every other function (docs/decisions/018-reserved-concurrency.md)."""
+        if self.node.try_get_context(names.CTX_RESERVED_CONCURRENCY) is False:
+            return
+        for node in self.node.find_all():
+            if isinstance(node, lambda_.CfnFunction) and node.reserved_concurrent_executions is None:
+                node.reserved_concurrent_executions = names.DEPLOY_TIME_RESERVED_CONCURRENCY
 
 
 def _origins(value: Sequence[str] | str | None) -> list[str]:

@@ -49,6 +49,7 @@ class Functions(Construct):
         self._provisioned = provisioned_concurrency(
             self.node.try_get_context(names.CTX_PROVISIONED_CONCURRENCY)
         )
+        self._reserved = self.node.try_get_context(names.CTX_RESERVED_CONCURRENCY) is not False
         if not names.LAYER_DIR.is_dir():
             raise FileNotFoundError(f"{names.LAYER_DIR} is missing: run `make build` first")
         self.layer = lambda_.LayerVersion(
@@ -59,6 +60,16 @@ class Functions(Construct):
             compatible_architectures=[ARCHITECTURE],
             description="tawasul shared package (domain, services, adapters) and its dependencies",
         )
+
+    def _reserved_for(self, name: str) -> int | None:
+        if not self._reserved:
+            return None
+        if name not in names.RESERVED_CONCURRENCY:
+            raise ValueError(f"function {name!r} has no reserved concurrency in names.RESERVED_CONCURRENCY")
+        reserved = names.RESERVED_CONCURRENCY[name]
+        if self._provisioned.get(name, 0) > reserved:
+            raise ValueError(f"{name}: provisioned concurrency above its reserved {reserved}")
+        return reserved
 
     def add(
         self,
@@ -111,6 +122,7 @@ class Functions(Construct):
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,
             role=role,
+            reserved_concurrent_executions=self._reserved_for(name),
         )
         cfn = function.node.default_child
         assert isinstance(cfn, lambda_.CfnFunction)

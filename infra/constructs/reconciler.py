@@ -30,10 +30,7 @@ class Reconciler(Construct):
         survey_window_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.function = function
-        cfn = function.node.default_child
-        assert isinstance(cfn, lambda_.CfnFunction)
-        cfn.reserved_concurrent_executions = 1
+        self.function = function  # one run at a time: its reserved concurrency is 1 (names.py)
         function.add_environment(names.ENV_CLOCK_STATE_MACHINE_ARN, clock.state_machine_arn)
         self.rule = events.Rule(
             self,

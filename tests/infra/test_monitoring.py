@@ -312,3 +312,37 @@ def test_an_unknown_stage_is_refused(tmp_path_factory: pytest.TempPathFactory) -
 
     with pytest.raises(SystemExit, match="no stage 'nowhere'"):
         build_app(str(tmp_path_factory.mktemp("cdk.out.none")), nag=False, stage="nowhere")
+
+
+# --- reserved concurrency (docs/decisions/018) ------------------------------------------------------
+def test_every_function_has_reserved_concurrency_within_the_account_limit(resources: Resources) -> None:
+    functions = _of_type(resources, "AWS::Lambda::Function")
+    reserved = {k: f.get("ReservedConcurrentExecutions") for k, f in functions.items()}
+    assert all(isinstance(v, int) and v >= 1 for v in reserved.values()), reserved
+    # an account of 1,000 keeps at least 100 unreserved; leave room for a second stage's reconciler
+    assert sum(v for v in reserved.values() if v) <= 400
+
+
+def test_the_reconciler_runs_one_at_a_time(resources: Resources) -> None:
+    functions = _of_type(resources, "AWS::Lambda::Function")
+    (reconciler,) = [f for f in functions.values() if "reconciler" in f.get("Description", "")]
+    assert reconciler["ReservedConcurrentExecutions"] == 1
+
+
+def test_a_stage_on_a_small_account_reserves_nothing(dev: tuple[Any, Resources]) -> None:
+    _, resources = dev
+    config = json.loads(names.CDK_JSON.read_text())["context"][names.CTX_STAGES]["dev"]
+    assert config["reservedConcurrency"] is False
+    functions = _of_type(resources, "AWS::Lambda::Function").values()
+    assert [f for f in functions if "ReservedConcurrentExecutions" in f] == []
+
+
+def test_provisioned_concurrency_above_the_reservation_is_refused() -> None:
+    from aws_cdk import App, Stack
+
+    from infra.constructs.functions import Functions
+
+    app = App(context={names.CTX_PROVISIONED_CONCURRENCY: {"reconciler": 2}})
+    functions = Functions(Stack(app, "S"), "F", environment={})
+    with pytest.raises(ValueError, match="above its reserved 1"):
+        functions.add("reconciler")
