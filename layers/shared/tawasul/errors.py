@@ -120,12 +120,14 @@ class UnsupportedMediaType(TawasulError):
 
 
 class Retryable(TawasulError):
-    """A dependency is throttling or unavailable; the client may retry."""
+    """A dependency is throttling or unavailable, or another change won the race: nothing was
+    written, and the client may send the same request again (``Retry-After`` seconds)."""
 
     status = 503
     code = "temporarily_unavailable"
     message = "The service is busy; please retry."
     message_ar = "الخدمة مشغولة؛ يرجى إعادة المحاولة."
+    retry_after = 2
 
 
 class ReferenceTaken(Exception):

@@ -46,6 +46,13 @@ _RETRYABLE = {
     "RequestLimitExceeded",
     "InternalServerError",
 }
+#: Why DynamoDB cancels a transaction that may succeed when sent again.
+_TRANSIENT_CANCELLATIONS = {
+    "TransactionConflict",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+    "RequestLimitExceeded",
+}
 CATALOGUE_PK = "CATALOGUE"
 
 
@@ -229,13 +236,21 @@ def entity_from_item(item: dict[str, Any]) -> Entity:
 # --- errors and pagination ------------------------------------------------------------------
 @contextmanager
 def translated_errors() -> Iterator[None]:
-    """Throttling and outages become ``Retryable``; everything else propagates."""
+    """Throttling, outages and transactions that lost a race (cancelled for a conflict, not for a
+    condition) become ``Retryable``; everything else propagates."""
     try:
         yield
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in _RETRYABLE:
+        if error.response.get("Error", {}).get("Code") in _RETRYABLE or _transient_cancel(error):
             raise Retryable() from error
         raise
+
+
+def _transient_cancel(error: ClientError) -> bool:
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    codes = {r.get("Code") for r in error.response.get("CancellationReasons") or []} - {None, "None"}
+    return bool(codes) and codes <= _TRANSIENT_CANCELLATIONS
 
 
 def cancelled_by_condition(error: ClientError) -> bool:
