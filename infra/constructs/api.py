@@ -114,9 +114,11 @@ class Api(Construct):
                     (
                         "AwsSolutions-APIG4",
                         f"{route.key} is public by design (public=True in infra/routes.py): "
-                        "anonymous visitors read non-personal reference data; stage throttling applies.",
+                        "anonymous visitors read non-personal reference data; the route has its own "
+                        "throttle, below the stage's.",
                     ),
                 )
+                self._throttle_public(route.key, http_route)
             self.routes[route.key] = http_route
 
         CfnOutput(self, names.API_URL_OUTPUT, key=names.API_URL_OUTPUT, value=self.stage.url)
@@ -124,6 +126,20 @@ class Api(Construct):
     @property
     def url(self) -> str:
         return self.stage.url
+
+    def _throttle_public(self, route_key: str, route: apigw.HttpRoute) -> None:
+        """Anonymous readers get their own rate, so that they cannot use up the stage's."""
+        cfn_stage = self.stage.node.default_child
+        assert isinstance(cfn_stage, apigw.CfnStage)
+        cfn_stage.add_property_override(
+            f"RouteSettings.{route_key}",
+            {
+                "ThrottlingRateLimit": names.PUBLIC_THROTTLE_RATE_LIMIT,
+                "ThrottlingBurstLimit": names.PUBLIC_THROTTLE_BURST_LIMIT,
+            },
+        )
+        # route settings name a route key: the route must exist before the stage refers to it
+        cfn_stage.node.add_dependency(route)
 
 
 @jsii.implements(apigw.IAccessLogSettings)

@@ -1,11 +1,10 @@
 """Statistics and reports (decision 010): the `stats` function on the table's stream (new
-timeline items only), its own on-failure queue, and the public performance route's own throttle
-so that anonymous readers cannot use up the stage's rate."""
+timeline items only) and its own on-failure queue. The public performance route's own throttle
+is the Api construct's, as for every public route."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration
-from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -69,14 +68,3 @@ class Reports(Construct):
                 ],
             )
         )
-        cfn_stage = api.stage.node.default_child
-        assert isinstance(cfn_stage, apigw.CfnStage)
-        cfn_stage.add_property_override(
-            f"RouteSettings.{names.PUBLIC_PERFORMANCE_ROUTE}",
-            {
-                "ThrottlingRateLimit": names.PUBLIC_THROTTLE_RATE_LIMIT,
-                "ThrottlingBurstLimit": names.PUBLIC_THROTTLE_BURST_LIMIT,
-            },
-        )
-        # route settings name a route key: the route must exist before the stage refers to it
-        cfn_stage.node.add_dependency(api.routes[names.PUBLIC_PERFORMANCE_ROUTE])
