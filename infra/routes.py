@@ -64,6 +64,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/v1/me/preferences", "citizen_api"),
     Route("POST", "/v1/me/phone", "citizen_api"),
     Route("POST", "/v1/me/phone/verify", "citizen_api"),
+    Route("GET", "/v1/me/export", "citizen_api"),
     Route("GET", "/v1/staff/entities/{entity_id}/replies", "staff_api"),
     Route("POST", "/v1/staff/entities/{entity_id}/replies", "staff_api"),
     Route("PUT", "/v1/staff/entities/{entity_id}/replies/{template_id}", "staff_api"),

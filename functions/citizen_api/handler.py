@@ -22,6 +22,7 @@ from tawasul.services.cases import NewCase
 from tawasul.services.catalogue import list_entities
 
 api = Routes()
+PUBLIC = frozenset({"GET /v1/entities"})  # infra/routes.py: public=True (anyone, token or not)
 api.include(citizen_router)  # /attachments: presigned uploads and downloads
 api.include(survey_router)  # /survey and /reopen
 api.include(preference_router)  # /v1/me/preferences, /v1/me/phone
@@ -110,4 +111,4 @@ app = create_app(api)  # the resolver: each route's validators are built on its 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     get_settings()  # fail fast on a misconfigured function
-    return resolve(app, event, context, audience=citizens)
+    return resolve(app, event, context, audience=citizens, public=PUBLIC)

@@ -15,6 +15,7 @@ from tawasul.observability import logger, metrics
 from tawasul.services.reports import reports
 
 api = Routes()
+PUBLIC = frozenset({"GET /v1/public/performance"})  # infra/routes.py: public=True
 Day = Annotated[str | None, QueryParam(alias="from", max_length=10, description="YYYY-MM-DD, inclusive")]
 Until = Annotated[str | None, QueryParam(max_length=10, description="YYYY-MM-DD, inclusive")]
 EntityFilter = Annotated[str | None, QueryParam(max_length=64, description="one entity (default: your own)")]
@@ -84,4 +85,4 @@ app = create_app(api)  # the resolver: each route's validators are built on its 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     get_settings()
-    return resolve(app, event, context, audience=managers)
+    return resolve(app, event, context, audience=managers, public=PUBLIC)

@@ -53,17 +53,18 @@ def create_tables(dynamodb: Any) -> None:
 
 
 def _reset_caches() -> None:
+    """Forget every cached client, setting and composition root (each test has its own moto)."""
     from tawasul.adapters import aws
     from tawasul.config import get_settings
-    from tawasul.services import catalogue, defaults
 
     get_settings.cache_clear()
     aws.client.cache_clear()
-    catalogue.bundled_entities.cache_clear()
-    for name in dir(defaults):
-        getter = getattr(defaults, name)
-        if hasattr(getter, "cache_clear"):
-            getter.cache_clear()
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("tawasul.services", "tawasul.adapters", "tawasul.config")):
+            continue
+        for value in list(vars(module).values()):
+            if callable(value) and hasattr(value, "cache_clear") and getattr(value, "__module__", "") == name:
+                value.cache_clear()
 
 
 STAFF = {

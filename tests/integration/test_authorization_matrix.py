@@ -6,6 +6,7 @@ an authorization decision. The case under test is addressed to `moh` and owned b
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -35,6 +36,9 @@ CASE = {
     "language": "en",
     "channel": "portal",
 }
+
+# Two months from now: later than any first due date, within the year an extension may reach.
+EXTEND_UNTIL = (datetime.now(UTC) + timedelta(days=60)).replace(microsecond=0).isoformat()
 
 # Expected status per actor, in ACTORS order.
 CITIZEN_ONLY = (401, 201, 201, 403, 403, 403, 403, 403)
@@ -209,7 +213,7 @@ RULES: dict[str, Rule] = {
     ),
     "POST /v1/staff/cases/{reference}/extend": (
         STAFF_MANAGE,
-        {"until": "2030-06-02T10:00:00Z", "reason": "Site visit"},
+        {"until": EXTEND_UNTIL, "reason": "Site visit"},
         None,
         None,
         "complaint",
@@ -244,6 +248,7 @@ RULES: dict[str, Rule] = {
     "GET /v1/public/performance": ((200,) * 8, None, REPORT_PERIOD, None, "complaint"),
     # my preferences (issue 13): citizens only; these tokens carry no e-mail and no phone is verified
     "GET /v1/me/preferences": (CITIZEN_SELF, None, None, None, "complaint"),
+    "GET /v1/me/export": (CITIZEN_SELF, None, None, None, "complaint"),
     "PUT /v1/me/preferences": (
         (401, 422, 422, 403, 403, 403, 403, 403),
         {"language": "en", "channels": ["email"]},

@@ -140,3 +140,10 @@ def test_unknown_routes_and_methods_answer_the_same_404(function: str) -> None:
         event = http_event(method, path)
         assert _answer(light, event) == _answer(reference, event)
         assert _answer(light, event)[0] == 404
+
+
+@pytest.mark.parametrize("function", API_FUNCTIONS)
+def test_each_handler_knows_its_public_routes(function: str) -> None:
+    """The audience check skips exactly the routes the gateway leaves open (infra/routes.py)."""
+    declared = {r.key for r in ROUTES if r.function == function and r.public}
+    assert set(getattr(load_handler(function), "PUBLIC", frozenset())) == declared

@@ -236,19 +236,20 @@ def resolve(
     event: dict[str, Any],
     context: Any,
     audience: Callable[[frozenset[str]], bool] | None = None,
+    public: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """In this order: refuse bodies over the limit before anything reads them; refuse a token that
     cannot be a caller (401) and a signed-in caller outside the function's ``audience`` (403),
-    whatever the body; refuse a body that is
-    not UTF-8 JSON (400/415); then route. Public routes carry no claims: their routes decide."""
+    whatever the body — except on its ``public`` route keys, which anyone may call, token or
+    not; refuse a body that is not UTF-8 JSON (400/415); then route."""
     if body_size(event) > get_settings().max_body_bytes:
         return _refusal(PayloadTooLarge())
-    claims = _claims(event)
-    if (
-        audience is not None
-        and claims is not None
-        and not audience(parse_groups(claims.get("cognito:groups")))
-    ):
+    claims = None if event.get("routeKey") in public else _claims(event)
+    if claims is not None and len(str(claims.get("sub") or "")) > MAX_SUB_LENGTH:
+        logger.info("request refused", extra={"error_code": Unauthenticated.code, "status": 401})
+        return _refusal(Unauthenticated())
+    groups = parse_groups(claims.get("cognito:groups")) if claims is not None else None
+    if audience is not None and groups is not None and not audience(groups):
         logger.info("request refused", extra={"error_code": NotAllowed.code, "status": NotAllowed.status})
         return _refusal(NotAllowed())
     routed = as_json_body(event)

@@ -1,4 +1,5 @@
-"""Citizen API: my notification preferences and the verification of my phone (issue 13)."""
+"""Citizen API: my notification preferences, the verification of my phone (issue 13), and a
+copy of everything kept about me (issue 11)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tawasul import clock
 from tawasul.api.http import JSON, caller_of
-from tawasul.api.models import Request
+from tawasul.api.models import CitizenCaseView, Request
 from tawasul.api.routing import Response, Routes
+from tawasul.api.views import citizen_case_view
+from tawasul.clock import iso
 from tawasul.domain.case import Language
 from tawasul.domain.notifications import Channel
 from tawasul.domain.preferences import QuietHours
@@ -121,3 +125,45 @@ def add_phone(body: PhoneRequest) -> Response[PhoneCodeSent]:
 )
 def verify_phone(body: VerifyPhoneRequest) -> PreferencesResponse:
     return _view(defaults.citizen_preferences().verify_phone(caller_of(router), body.code, _email()))
+
+
+# --- my data (Bahrain's PDPL: a person may have a copy of what is kept about them; docs/privacy.md)
+MAX_EXPORT_CASES = 500
+
+
+class MyDataExport(BaseModel):
+    exported_at: str = Field(description="ISO-8601, UTC")
+    complete: bool = Field(description=f"false when you have more than {MAX_EXPORT_CASES} cases: ask us")
+    national_id: str | None = Field(description="As your national identity sign-in gave it")
+    preferences: PreferencesResponse
+    cases: list[CitizenCaseView] = Field(description="Every case of yours, with its timeline and files")
+
+
+@router.get("/v1/me/export", summary="A copy of everything kept about me (JSON download)")
+def export_my_data() -> Response[MyDataExport]:
+    caller = caller_of(router)
+    service = defaults.citizen_cases()
+    cases: list[CitizenCaseView] = []
+    token: str | None = None
+    while True:
+        page = service.list_mine(caller, 100, token)
+        for case in page.items:
+            if len(cases) == MAX_EXPORT_CASES:
+                break
+            cases.append(citizen_case_view(service.get_mine(caller, case.reference)))
+        token = page.next_token
+        if not token or len(cases) == MAX_EXPORT_CASES:
+            break
+    export = MyDataExport(
+        exported_at=iso(clock.now()),
+        complete=token is None,
+        national_id=caller.national_id,
+        preferences=_view(defaults.citizen_preferences().get(caller, _email())),
+        cases=cases,
+    )
+    return Response(
+        status_code=200,
+        content_type=JSON,
+        body=export,
+        headers={"Content-Disposition": 'attachment; filename="tawasul-my-data.json"'},
+    )
