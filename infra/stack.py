@@ -178,7 +178,7 @@ class TawasulStack(Stack):
             audience=self.auth.user_pool_client.user_pool_client_id,
             allowed_origins=allowed_origins,
         )
-        self.reports = Reports(self, "Reports", table=data.table, stats=stats, api=self.api)
+        self.reports = Reports(self, "Reports", table=data.table, stats=stats)
         self.monitoring = Monitoring(
             self,
             "Monitoring",

@@ -22,10 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,9 +33,10 @@ from typing import Any
 import pytest
 import requests
 
+from tests.runtime import local_runtime
+
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(os.environ.get("TAWASUL_TEMPLATE") or REPO / "cdk.out" / "Tawasul.template.json")
-STARTUP_TIMEOUT = 90.0
 REQUEST_TIMEOUT = 30.0
 
 
@@ -58,59 +55,11 @@ class Stage:
     log: Path | None = None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @contextmanager
 def _local_stage(log: Path) -> Iterator[Stage]:
     """Start a local runtime on a free port (a subprocess), wait until healthy, stop it after."""
-    if not TEMPLATE.is_file():
-        pytest.fail(f"{TEMPLATE} is missing: run `make synth` (or `make test`)")
-    python = REPO / ".venv" / "bin" / "python"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TAWASUL_"))}
-    env.update({"PORT": str(port), "PYTHONUNBUFFERED": "1", "TEMPLATE": str(TEMPLATE)})
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [str(python if python.exists() else sys.executable), "-m", "local"],
-            cwd=REPO,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the local runtime exited with {process.returncode}:\n{_tail(log)}")
-            try:
-                if requests.get(f"{url}/local/health", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the local runtime was not healthy after {STARTUP_TIMEOUT:.0f} s:\n{_tail(log)}")
-            time.sleep(0.2)
+    with local_runtime(log, TEMPLATE) as url:
         yield Stage(url=url, local=True, log=log)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")
