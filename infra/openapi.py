@@ -69,8 +69,15 @@ def build() -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     error = {
-        "description": "A JSON error with a 4xx status (400 bad JSON or token, 401, 403, 404, "
-        "409 illegal transition or concurrent change, 413 body over 64 KB, 422 invalid field)",
+        "description": "A JSON error with a 4xx status (400 bad JSON, not UTF-8 or nested too deep, "
+        "401 no or bad token, 403, 404, 409 illegal transition or concurrent change, 413 body over "
+        "64 KB, 415 not JSON, 422 invalid field, 429 too many attempts with Retry-After)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+    busy = {
+        "description": "A dependency is throttling or another change won the race: nothing was "
+        "written; send the same request again after Retry-After seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
     }
     public = {r.key for r in ROUTES if r.public}
@@ -79,6 +86,7 @@ def build() -> dict[str, Any]:
             responses = op.setdefault("responses", {})
             responses.pop("422", None)
             responses["4XX"] = error
+            responses["503"] = busy
             if f"{method.upper()} {path}" not in public:
                 op["security"] = [{"cognito": []}]
     return {
@@ -87,7 +95,9 @@ def build() -> dict[str, Any]:
             "title": TITLE,
             "version": VERSION,
             "description": "National suggestions and complaints platform. Errors are "
-            '`{"error": {"code", "message", "message_ar"}}` with a 4xx status.',
+            '`{"error": {"code", "message", "message_ar"}}` with a 4xx status, or 503 with '
+            "`Retry-After` when the request may simply be sent again. Every answer but the public "
+            "performance page carries `Cache-Control: no-store`.",
         },
         "paths": dict(sorted(paths.items())),
         "components": {

@@ -33,7 +33,11 @@ def _changed(entity_id: str, metric: str) -> None:
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
 
 
-@api.post("/v1/admin/entities", summary="Add a government entity to the catalogue")
+@api.post(
+    "/v1/admin/entities",
+    summary="Add a government entity to the catalogue",
+    responses={201: {"description": "Created"}},
+)
 def create_entity(body: CreateEntityRequest) -> Response[EntityProfileView]:
     profile = defaults.catalogue_administration().create(
         caller_of(api), body.id, body.name_ar, body.name_en, body.joined

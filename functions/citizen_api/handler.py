@@ -82,7 +82,11 @@ def get_my_case(reference: Reference) -> CitizenCaseView:
     return citizen_case_view(record)
 
 
-@api.post("/v1/cases/<reference>/messages", summary="Add information to my case")
+@api.post(
+    "/v1/cases/<reference>/messages",
+    summary="Add information to my case",
+    responses={201: {"description": "Created"}},
+)
 def add_message(reference: Reference, body: MessageRequest) -> Response[CitizenCaseView]:
     caller = caller_of(api)
 

@@ -60,7 +60,11 @@ def get_queue(
     return QueuePage(items=[queue_item(c) for c in page.items], next_token=page.next_token)
 
 
-@api.post("/v1/staff/cases", summary="Take a case for a citizen at the call centre or a counter")
+@api.post(
+    "/v1/staff/cases",
+    summary="Take a case for a citizen at the call centre or a counter",
+    responses={201: {"description": "Created"}},
+)
 def intake(body: IntakeRequest) -> Response[StaffCaseView]:
     citizen = body.citizen
     request = Intake(
@@ -118,7 +122,11 @@ def request_info(reference: Reference, body: StaffMessageRequest) -> StaffCaseVi
     return StaffCaseView.model_validate(_done(record, "InfoRequested"))
 
 
-@api.post("/v1/staff/cases/<reference>/notes", summary="Add an internal note (never shown to the citizen)")
+@api.post(
+    "/v1/staff/cases/<reference>/notes",
+    summary="Add an internal note (never shown to the citizen)",
+    responses={201: {"description": "Created"}},
+)
 def add_note(reference: Reference, body: NoteRequest) -> Response[StaffCaseView]:
     caller = caller_of(api)
     view = _once(

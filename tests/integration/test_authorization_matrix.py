@@ -5,6 +5,7 @@ an authorization decision. The case under test is addressed to `moh` and owned b
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from infra.routes import ROUTES
 from tests import samples
 from tests.integration.api import invoke
+from tests.integration.conftest import ROOT
 from tests.integration.events import open_survey
 from tests.integration.uploads import attach
 
@@ -321,3 +323,16 @@ def test_authorization(staffed_module: Any, route: str, actor: str) -> None:
     assert status == expected[list(ACTORS).index(actor)], answer
     if status >= 400:
         assert set(answer["error"]) >= {"code", "message", "message_ar"}
+
+
+def test_the_openapi_document_names_every_status_the_matrix_sees() -> None:
+    """Contract honesty: a route that answers 201 (or 200, 202, 204) to its legitimate callers
+    documents that status in docs/openapi.json, and every route documents 401 for no token."""
+    document = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    for key, rule in RULES.items():
+        method, template = key.split(" ", 1)
+        operation = document["paths"][template][method.lower()]
+        documented = set(operation["responses"])
+        successes = {str(s) for s in rule[0] if 200 <= s < 300}
+        assert successes <= documented, (key, successes, documented)
+        assert "4XX" in documented and "503" in documented, key

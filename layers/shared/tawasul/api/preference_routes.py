@@ -121,7 +121,10 @@ def add_phone(body: PhoneRequest) -> Response[PhoneCodeSent]:
 @router.post(
     "/v1/me/phone/verify",
     summary="Enter the code: the phone is added (5 tries per code)",
-    responses={429: {"description": "5 wrong codes: ask for a new one; see Retry-After"}},
+    responses={
+        200: {"description": "The phone is verified"},
+        429: {"description": "5 wrong codes: ask for a new one; see Retry-After"},
+    },
 )
 def verify_phone(body: VerifyPhoneRequest) -> PreferencesResponse:
     return _view(defaults.citizen_preferences().verify_phone(caller_of(router), body.code, _email()))

@@ -53,7 +53,7 @@ def answer_survey(reference: Reference, body: SurveyAnswerRequest) -> Response[S
 @router.post(
     "/v1/cases/<reference>/reopen",
     summary="Reopen my answered case, with a reason, within the survey window",
-    responses={410: {"description": "The window is over"}},
+    responses={200: {"description": "Reopened"}, 410: {"description": "The window is over"}},
 )
 def reopen(reference: Reference, body: ReopenRequest) -> CitizenCaseView:
     caller = caller_of(router)
