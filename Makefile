@@ -84,11 +84,15 @@ stage: .build/layer/.stamp
 	TAWASUL_STAGE=$(STAGE) CDK_OUTDIR=cdk.out/$(STAGE) $(PYTHON) -m infra.app
 	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/$(STAGE)/Tawasul-$(STAGE).template.json
 
-## deploy: STAGE=dev|prod (default dev) — synthesize that stage, bootstrap the credentials' account
-## and region (idempotent) and deploy it; nothing but AWS credentials is needed for dev
+## deploy: STAGE=dev|prod (default dev) — synthesize that stage pinned to the credentials' account
+## (or the one cdk.json names for it), bootstrap that account and region (idempotent) and deploy;
+## nothing but AWS credentials is needed for dev
 deploy: STAGE ?= dev
-deploy: stage
+deploy: .build/layer/.stamp
 	@test -x .build/cdk-cli/node_modules/.bin/cdk || $(BIN)/npm install --silent --prefix .build/cdk-cli aws-cdk@$(CDK_CLI_VERSION)
+	account=$$($(PYTHON) -c 'import boto3; print(boto3.client("sts").get_caller_identity()["Account"])') \
+	  || { echo "make deploy: no AWS credentials (aws sts get-caller-identity failed)"; exit 1; }; \
+	  CDK_DEFAULT_ACCOUNT=$$account $(MAKE) --no-print-directory stage STAGE=$(STAGE)
 	PATH=$(CURDIR)/$(VENV)/node24/bin:$$PATH .build/cdk-cli/node_modules/.bin/cdk bootstrap --app cdk.out/$(STAGE)
 	PATH=$(CURDIR)/$(VENV)/node24/bin:$$PATH .build/cdk-cli/node_modules/.bin/cdk deploy --app cdk.out/$(STAGE) --require-approval never
 
