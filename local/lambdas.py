@@ -25,6 +25,9 @@ from types import ModuleType
 from typing import Any
 
 log = logging.getLogger("tawasul.local.lambdas")
+#: Settings each function has its own value of (the service name in its logs, its SDK timeouts
+#: sized to its timeout, decision 016); in one process the first wins, and that is expected.
+_PER_FUNCTION = ("POWERTOOLS_SERVICE_NAME", "SDK_")
 
 MODULE_PREFIX = "tawasul_fn_"
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -139,13 +142,13 @@ class FunctionRegistry:
         union: dict[str, str] = {}
         for spec in specs:
             for key, value in spec.environment.items():
-                if key in union and union[key] != value and key != "POWERTOOLS_SERVICE_NAME":
+                if key in union and union[key] != value and not key.startswith(_PER_FUNCTION):
                     log.warning("functions disagree on environment variable %s; the first one wins", key)
                     continue
                 union.setdefault(key, value)
         for key, value in union.items():
             if self._environment_ready and key in os.environ and os.environ[key] != value:
-                if key != "POWERTOOLS_SERVICE_NAME":
+                if not key.startswith(_PER_FUNCTION):
                     log.warning("environment variable %s already set differently; kept", key)
                 continue
             os.environ[key] = value
