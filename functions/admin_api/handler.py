@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from tawasul.api.http import JSON, caller_of, create_app, oversight, resolve
+from tawasul.api.http import JSON, caller_of, create_app, resolve
 from tawasul.api.models import (
     AuditList,
     CalendarBody,
@@ -98,4 +99,4 @@ app = create_app(api)  # the resolver: each route's validators are built on its 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     get_settings()
-    return resolve(app, event, context, audience=oversight)
+    return resolve(app, event, context, audience=attrgetter("is_oversight"))

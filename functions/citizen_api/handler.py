@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tawasul.api.attachment_routes import citizen_router
-from tawasul.api.http import JSON, caller_of, citizens, create_app, once, resolve
+from tawasul.api.http import JSON, caller_of, create_app, once, resolve
 from tawasul.api.models import CaseList, CitizenCaseView, EntityList, MessageRequest, SubmitCaseRequest
 from tawasul.api.preference_routes import router as preference_router
 from tawasul.api.routing import PathParam, QueryParam, Response, Routes
@@ -115,4 +116,4 @@ app = create_app(api)  # the resolver: each route's validators are built on its 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     get_settings()  # fail fast on a misconfigured function
-    return resolve(app, event, context, audience=citizens, public=PUBLIC)
+    return resolve(app, event, context, audience=attrgetter("is_citizen"), public=PUBLIC)

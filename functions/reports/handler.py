@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from tawasul.api.http import JSON, caller_of, create_app, managers, resolve
+from tawasul.api.http import JSON, caller_of, create_app, resolve
 from tawasul.api.report_models import Monthly, PublicPerformance, Summary
 from tawasul.api.routing import QueryParam, Response, Routes
 from tawasul.config import get_settings
+from tawasul.domain.access import reads_reports
 from tawasul.observability import logger, metrics
 from tawasul.services.reports import reports
 
@@ -85,4 +86,4 @@ app = create_app(api)  # the resolver: each route's validators are built on its 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     get_settings()
-    return resolve(app, event, context, audience=managers, public=PUBLIC)
+    return resolve(app, event, context, audience=reads_reports, public=PUBLIC)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tawasul.api.attachment_routes import staff_router
-from tawasul.api.http import JSON, caller_of, create_app, once, resolve, staff
+from tawasul.api.http import JSON, caller_of, create_app, once, resolve
 from tawasul.api.models import (
     AssignRequest,
     ExtendRequest,
@@ -26,6 +26,7 @@ from tawasul.api.reply_routes import router as reply_router
 from tawasul.api.routing import PathParam, QueryParam, Response, Routes
 from tawasul.api.views import queue_item, staff_case_view
 from tawasul.config import get_settings
+from tawasul.domain.access import is_staff
 from tawasul.domain.case import CaseRecord, Channel, Contact
 from tawasul.domain.lifecycle import Status
 from tawasul.observability import logger, metrics
@@ -171,4 +172,4 @@ app = create_app(api)  # the resolver: each route's validators are built on its 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     get_settings()
-    return resolve(app, event, context, audience=staff)
+    return resolve(app, event, context, audience=is_staff)

@@ -163,37 +163,38 @@ class Monitoring(Construct):
             evaluation_periods=3,
             description=f"API p99 latency above {names.API_P99_LATENCY_MS} ms for 15 minutes",
         )
-        self._alarm(
-            "Dispatcher-FailureQueue",
-            dispatcher_failures.metric_approximate_number_of_messages_visible(
-                period=_PERIOD, statistic="Maximum"
+        # the table stream's consumers: their failure queues and their lag
+        for label, function, queue, gave_up, behind in (
+            (
+                "Dispatcher",
+                dispatcher,
+                dispatcher_failures,
+                "Stream records the dispatcher gave up on (shard and sequence numbers only): "
+                "events and clocks may be missing until the reconciler repairs them",
+                "The dispatcher is more than 5 minutes behind the table's stream",
             ),
-            threshold=1,
-            description="Stream records the dispatcher gave up on (shard and sequence numbers only): "
-            "events and clocks may be missing until the reconciler repairs them",
-        )
-        self._alarm(
-            "Dispatcher-IteratorAge",
-            dispatcher.metric("IteratorAge", period=_PERIOD, statistic="Maximum"),
-            threshold=names.ITERATOR_AGE_ALARM_MS,
-            evaluation_periods=2,
-            description="The dispatcher is more than 5 minutes behind the table's stream",
-        )
-        stats = functions[names.STATS]
-        self._alarm(
-            "Stats-FailureQueue",
-            stats_failures.metric_approximate_number_of_messages_visible(period=_PERIOD, statistic="Maximum"),
-            threshold=1,
-            description="Stream records the stats function gave up on: the report counters miss "
-            "them until the backfill is run (docs/reports.md)",
-        )
-        self._alarm(
-            "Stats-IteratorAge",
-            stats.metric("IteratorAge", period=_PERIOD, statistic="Maximum"),
-            threshold=names.ITERATOR_AGE_ALARM_MS,
-            evaluation_periods=2,
-            description="The stats function is more than 5 minutes behind the table's stream",
-        )
+            (
+                "Stats",
+                functions[names.STATS],
+                stats_failures,
+                "Stream records the stats function gave up on: the report counters miss them "
+                "until the backfill is run (docs/reports.md)",
+                "The stats function is more than 5 minutes behind the table's stream",
+            ),
+        ):
+            self._alarm(
+                f"{label}-FailureQueue",
+                queue.metric_approximate_number_of_messages_visible(period=_PERIOD, statistic="Maximum"),
+                threshold=1,
+                description=gave_up,
+            )
+            self._alarm(
+                f"{label}-IteratorAge",
+                function.metric("IteratorAge", period=_PERIOD, statistic="Maximum"),
+                threshold=names.ITERATOR_AGE_ALARM_MS,
+                evaluation_periods=2,
+                description=behind,
+            )
         for label, machine in state_machines.items():
             self._alarm(
                 f"{label}-Failed",

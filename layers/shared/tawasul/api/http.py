@@ -126,7 +126,7 @@ def caller_of(app: HasEvent) -> Caller:
     """The signed-in user, from the claims the JWT authorizer verified."""
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     sub = claims.get("sub")
-    if not sub or len(str(sub)) > MAX_SUB_LENGTH:  # a Cognito sub is a UUID; a key holds 2 KB at most
+    if not sub:
         raise Unauthenticated()
     national_id = claims.get("custom:national_id") or None
     return Caller(
@@ -154,34 +154,16 @@ def _raw(status: int, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refusal(error: TawasulError) -> dict[str, Any]:
+    """A request refused before it is routed (logged as the resolver logs the others)."""
+    logger.info("request refused", extra={"error_code": error.code, "status": error.status})
     return _raw(error.status, error_body(error.code, error.message, error.message_ar))
 
 
-MAX_SUB_LENGTH = 128
+MAX_SUB_LENGTH = 128  # a Cognito sub is a UUID; a DynamoDB key holds 2 KB at most
 #: Deeper JSON than this is refused before any model sees it (no request of the API nests 8 deep).
 MAX_JSON_DEPTH = 32
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
-
-# Who may call any route of a function (the service checks the case, the entity, the permission).
-# Checked before the body is read: a caller outside the audience gets 403 whatever they send.
-STAFF_GROUP_PREFIXES = ("agent:", "supervisor:", "head:")
-
-
-def citizens(groups: frozenset[str]) -> bool:
-    return "citizen" in groups
-
-
-def staff(groups: frozenset[str]) -> bool:
-    return "oversight" in groups or any(g.startswith(STAFF_GROUP_PREFIXES) for g in groups)
-
-
-def managers(groups: frozenset[str]) -> bool:
-    return "oversight" in groups or any(g.startswith(("supervisor:", "head:")) for g in groups)
-
-
-def oversight(groups: frozenset[str]) -> bool:
-    return "oversight" in groups
 
 
 def _json_depth(text: str) -> int:
@@ -218,9 +200,7 @@ def as_json_body(event: dict[str, Any]) -> dict[str, Any] | TawasulError:
             raise ValueError("nested too deeply")
         json.loads(text)
     except (ValueError, RecursionError):  # also an integer of more than 4,300 digits
-        if declared:
-            return InvalidRequest("The body is not valid JSON.", "المحتوى ليس JSON صالحًا.")
-        return UnsupportedMediaType()
+        return validation_failed([{"type": "json_invalid"}]) if declared else UnsupportedMediaType()
     headers = {k: v for k, v in (event.get("headers") or {}).items() if str(k).lower() != "content-type"}
     return {**event, "body": text, "isBase64Encoded": False, "headers": {**headers, "content-type": JSON}}
 
@@ -235,26 +215,26 @@ def resolve(
     app: Any,
     event: dict[str, Any],
     context: Any,
-    audience: Callable[[frozenset[str]], bool] | None = None,
+    audience: Callable[[Caller], bool] | None = None,
     public: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """In this order: refuse bodies over the limit before anything reads them; refuse a token that
-    cannot be a caller (401) and a signed-in caller outside the function's ``audience`` (403),
+    cannot be a caller (401) and a signed-in caller outside the function's ``audience`` — who may
+    call any of its routes; the service still checks the case, the entity, the permission — (403),
     whatever the body — except on its ``public`` route keys, which anyone may call, token or
     not; refuse a body that is not UTF-8 JSON (400/415); then route."""
     if body_size(event) > get_settings().max_body_bytes:
         return _refusal(PayloadTooLarge())
     claims = None if event.get("routeKey") in public else _claims(event)
-    if claims is not None and len(str(claims.get("sub") or "")) > MAX_SUB_LENGTH:
-        logger.info("request refused", extra={"error_code": Unauthenticated.code, "status": 401})
-        return _refusal(Unauthenticated())
-    groups = parse_groups(claims.get("cognito:groups")) if claims is not None else None
-    if audience is not None and groups is not None and not audience(groups):
-        logger.info("request refused", extra={"error_code": NotAllowed.code, "status": NotAllowed.status})
-        return _refusal(NotAllowed())
+    if claims is not None:
+        sub = str(claims.get("sub") or "")
+        if len(sub) > MAX_SUB_LENGTH:
+            return _refusal(Unauthenticated())
+        caller = Caller(sub=sub, groups=parse_groups(claims.get("cognito:groups")))
+        if audience is not None and not audience(caller):
+            return _refusal(NotAllowed())
     routed = as_json_body(event)
     if isinstance(routed, TawasulError):
-        logger.info("request refused", extra={"error_code": routed.code, "status": routed.status})
         return _refusal(routed)
     result: dict[str, Any] = app.resolve(routed, context)
     headers = result.setdefault("headers", {})

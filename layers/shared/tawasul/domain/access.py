@@ -93,6 +93,14 @@ def is_staff(caller: Caller) -> bool:
     return caller.is_oversight or bool(caller.entity_roles())
 
 
+#: Who reads the reports of their entity (oversight reads every entity's).
+REPORT_ROLES = frozenset({Role.HEAD, Role.SUPERVISOR})
+
+
+def reads_reports(caller: Caller) -> bool:
+    return caller.is_oversight or any(roles & REPORT_ROLES for roles in caller.entity_roles().values())
+
+
 NATIONAL_ID_CLAIM = "custom:national_id"
 
 

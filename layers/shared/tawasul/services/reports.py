@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Protocol
 
-from tawasul.domain.access import Caller, Role
+from tawasul.domain.access import REPORT_ROLES, Caller
 from tawasul.domain.case import Case, TimelineEntry
 from tawasul.domain.catalogue import Entity
 from tawasul.domain.statistics import (
@@ -47,7 +47,6 @@ from tawasul.errors import EntityNotFound, InvalidRequest, NotAllowed
 
 COMPARE_PREVIOUS_YEAR = "previous_year"
 #: Roles that read reports of their entity (agents do not; oversight reads everything).
-REPORT_ROLES = frozenset({Role.HEAD, Role.SUPERVISOR})
 
 CSV_COLUMNS: tuple[str, ...] = (
     "entity_id",
