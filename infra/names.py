@@ -138,6 +138,31 @@ LOG_LEVEL = "INFO"
 PK, SK = "PK", "SK"
 GSI1, GSI1_PK, GSI1_SK = "GSI1", "GSI1PK", "GSI1SK"
 GSI2, GSI2_PK, GSI2_SK = "GSI2", "GSI2PK", "GSI2SK"
+# What each index copies besides the keys: only what its access patterns read
+# (docs/access-patterns.md, docs/privacy.md). Never a description, a contact, an owner, a message
+# text or a file name: those stay in the table, read by key. The outstanding-duty markers
+# (UNPUBLISHED#/UNNOTIFIED#) need nothing but the keys: the reconciler reads the item itself.
+CASE_LIST_ATTRIBUTES = (
+    "reference",
+    "type",
+    "entity_id",
+    "subject",
+    "status",
+    "channel",
+    "language",
+    "created_at",
+    "updated_at",
+    "due_at",
+)
+GSI1_ATTRIBUTES = (
+    *CASE_LIST_ATTRIBUTES,  # pattern 4, the citizen's cases
+    *("id", "name_ar", "name_en", "joined", "central"),  # pattern 7, the catalogue
+)
+GSI2_ATTRIBUTES = (
+    *CASE_LIST_ATTRIBUTES,  # pattern 5, an entity's queue; the reconciler's clocks (R3)
+    *("assignee", "warn_at", "escalation_level", "sla_state", "cycle", "erased_at"),
+)
+PROJECTED_ATTRIBUTES = {GSI1: GSI1_ATTRIBUTES, GSI2: GSI2_ATTRIBUTES}
 TABLE_TTL_ATTRIBUTE = "expires_at"
 IDEMPOTENCY_KEY = "id"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"

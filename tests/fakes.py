@@ -51,7 +51,7 @@ class FakeCases:
             reverse=True,
         )
         start = int(token) if token else 0
-        chunk = mine[start : start + limit]
+        chunk = [c.header() for c in mine[start : start + limit]]
         more = start + limit < len(mine)
         return Page(items=chunk, next_token=str(start + limit) if more else None)
 
@@ -62,7 +62,10 @@ class FakeCases:
         )
         start = int(token) if token else 0
         more = start + limit < len(waiting)
-        return Page(items=waiting[start : start + limit], next_token=str(start + limit) if more else None)
+        return Page(
+            items=[c.header() for c in waiting[start : start + limit]],
+            next_token=str(start + limit) if more else None,
+        )
 
 
 class FakeDirectory:

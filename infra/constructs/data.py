@@ -53,7 +53,8 @@ class Data(Construct):
                 index_name=index,
                 partition_key=dynamodb.Attribute(name=pk, type=_S),
                 sort_key=dynamodb.Attribute(name=sk, type=_S),
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=dynamodb.ProjectionType.INCLUDE,
+                non_key_attributes=list(names.PROJECTED_ATTRIBUTES[index]),
             )
 
         # Idempotency records are short-lived copies of responses (they may hold case data, hence

@@ -16,6 +16,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from infra.names import PROJECTED_ATTRIBUTES
+
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = "tawasul-test"
 IDEMPOTENCY_TABLE = "tawasul-idempotency-test"
@@ -38,7 +40,10 @@ def create_tables(dynamodb: Any) -> None:
                     {"AttributeName": f"{name}PK", "KeyType": "HASH"},
                     {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {
+                    "ProjectionType": "INCLUDE",
+                    "NonKeyAttributes": list(PROJECTED_ATTRIBUTES[name]),
+                },
             }
             for name in ("GSI1", "GSI2")
         ],

@@ -37,10 +37,10 @@ class CaseRepository(Protocol):
         case is still ``before`` (same version and status); else ``ConcurrentChange``."""
 
     def list_by_citizen(self, citizen_id: str, limit: int, token: str | None) -> Page:
-        """The citizen's cases, newest first."""
+        """The citizen's cases (``CaseHeader``), newest first."""
 
     def queue(self, entity_ids: list[str], status: Status, limit: int, token: str | None) -> Page:
-        """Cases addressed to any of ``entity_ids`` in ``status``, soonest due first."""
+        """Cases (``CaseHeader``) addressed to any of ``entity_ids`` in ``status``, soonest due first."""
 
 
 class Directory(Protocol):

@@ -22,6 +22,7 @@ from tawasul.domain.calendar import BusinessCalendar
 from tawasul.domain.case import (
     ActorRole,
     Case,
+    CaseHeader,
     CaseType,
     Channel,
     Contact,
@@ -137,6 +138,27 @@ def case_from_item(item: dict[str, Any]) -> Case:
             if item.get("paused_remaining_seconds") is not None
             else None
         ),
+    )
+
+
+def header_from_item(item: dict[str, Any]) -> CaseHeader:
+    """A case as an index projects it (infra/names.py ``GSI1_ATTRIBUTES``, ``GSI2_ATTRIBUTES``)."""
+    return CaseHeader(
+        reference=item["reference"],
+        type=CaseType(item["type"]),
+        entity_id=item["entity_id"],
+        subject=item["subject"],
+        language=Language(item["language"]),
+        channel=Channel(item["channel"]),
+        status=Status(item["status"]),
+        created_at=parse_iso(item["created_at"]),
+        updated_at=parse_iso(item["updated_at"]),
+        due_at=parse_iso(item["due_at"]),
+        assignee=item.get("assignee"),
+        warn_at=parse_iso(item["warn_at"]) if item.get("warn_at") else None,
+        escalation_level=int(item.get("escalation_level", 0)),
+        sla_state=SlaState(item.get("sla_state", SlaState.ON_TRACK.value)),
+        cycle=int(item.get("cycle", 1)),
     )
 
 
@@ -443,7 +465,7 @@ class DynamoCaseRepository(TableAdapter):
             kwargs["ExclusiveStartKey"] = decode_citizen_token(token, citizen_id)
         with translated_errors():
             page = self.db.query(**kwargs)
-        cases = [case_from_item(load(i)) for i in page.get("Items", [])]
+        cases = [header_from_item(load(i)) for i in page.get("Items", [])]
         return Page(items=cases, next_token=encode_token(page.get("LastEvaluatedKey")))
 
     def queue(self, entity_ids: list[str], status: Status, limit: int, token: str | None) -> Page:
@@ -480,7 +502,7 @@ class DynamoCaseRepository(TableAdapter):
             cursors[entity_id] = _DONE
         more = any(c != _DONE for c in cursors.values())
         return Page(
-            items=[case_from_item(i) for _, _, i in taken],
+            items=[header_from_item(i) for _, _, i in taken],
             next_token=encode_cursor(cursors) if more else None,
         )
 

@@ -44,9 +44,19 @@ class DynamoOutstanding(TableAdapter):
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
 
+    def _item(self, marker: dict[str, Any]) -> dict[str, Any] | None:
+        """The timeline item behind an index entry: the indexes project the keys of a marker only
+        (infra/names.py), so its text and data are read from the table, by key."""
+        with translated_errors():
+            found = self.db.get_item(
+                TableName=self._table, Key={"PK": marker["PK"], "SK": marker["SK"]}, ConsistentRead=True
+            )
+        item = found.get("Item")
+        return load(item) if item else None
+
     def outstanding(self, duty: Duty, before: datetime, limit: int) -> Iterator[dict[str, Any]]:
-        """Timeline items (as stored) whose ``duty`` is still to do and that were written before
-        ``before``, oldest first within each shard, at most ``limit`` in all."""
+        """Timeline items (as stored, read by key) whose ``duty`` is still to do and that were
+        written before ``before``, oldest first within each shard, at most ``limit`` in all."""
         index, marker = _INDEX[duty]
         left = limit
         for shard in range(MARKER_SHARDS):
@@ -62,9 +72,11 @@ class DynamoOutstanding(TableAdapter):
             while left > 0:
                 with translated_errors():
                     page = self.db.query(**kwargs, Limit=left)
-                for item in page.get("Items", []):
+                for marker_item in page.get("Items", []):
                     left -= 1
-                    yield load(item)
+                    item = self._item(marker_item)
+                    if item is not None:
+                        yield item
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

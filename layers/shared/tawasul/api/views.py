@@ -20,7 +20,7 @@ from tawasul.api.models import (
 )
 from tawasul.clock import iso
 from tawasul.domain.attachments import Attachment
-from tawasul.domain.case import ActorRole, Case, CaseRecord, CaseType, Language, TimelineEntry
+from tawasul.domain.case import ActorRole, Case, CaseHeader, CaseRecord, CaseType, Language, TimelineEntry
 from tawasul.domain.catalogue import AuditRecord, Entity, EntityProfile
 from tawasul.domain.survey import can_reopen, reopen_offered
 from tawasul.domain.wording import summary
@@ -53,7 +53,7 @@ def timeline_item(entry: TimelineEntry, language: Language) -> TimelineItemView:
     )
 
 
-def case_summary(case: Case) -> CaseSummary:
+def case_summary(case: Case | CaseHeader) -> CaseSummary:
     return CaseSummary(
         reference=case.reference,
         type=case.type,
@@ -77,7 +77,7 @@ def citizen_case_view(record: CaseRecord) -> CitizenCaseView:
     )
 
 
-def _sla_fields(case: Case) -> dict:
+def _sla_fields(case: Case | CaseHeader) -> dict:
     return {
         "due_at": iso(case.due_at),
         "escalation_level": case.escalation_level,
@@ -86,7 +86,7 @@ def _sla_fields(case: Case) -> dict:
     }
 
 
-def queue_item(case: Case) -> QueueItem:
+def queue_item(case: CaseHeader) -> QueueItem:
     return QueueItem(**case_summary(case).model_dump(), **_sla_fields(case))
 
 

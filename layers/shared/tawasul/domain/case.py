@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -144,6 +144,32 @@ class Case:
     def evolve(self, **changes: object) -> Case:
         """A copy with ``changes`` applied and the version bumped."""
         return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
+
+    def header(self) -> CaseHeader:
+        return CaseHeader(**{f.name: getattr(self, f.name) for f in fields(CaseHeader)})
+
+
+@dataclass(frozen=True)
+class CaseHeader:
+    """What a list shows of a case: no description, contact or owner. The lists read the indexes,
+    which project only these attributes (docs/privacy.md): the citizen's list carries no clock
+    fields (their defaults here), the entity queues carry them all."""
+
+    reference: str
+    type: CaseType
+    entity_id: str
+    subject: str
+    language: Language
+    channel: Channel
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    assignee: str | None = None
+    warn_at: datetime | None = None
+    escalation_level: int = 0
+    sla_state: SlaState = SlaState.ON_TRACK
+    cycle: int = 1
 
 
 @dataclass(frozen=True)

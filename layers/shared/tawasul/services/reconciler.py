@@ -28,7 +28,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import ValidationError
 
 from tawasul import clock
-from tawasul.domain.case import Case, EventKind
+from tawasul.domain.case import CaseHeader, EventKind
 from tawasul.domain.lifecycle import Status
 from tawasul.domain.sla import CLOCKED_STATUSES, TOP_LEVEL
 from tawasul.domain.survey import window_name
@@ -151,7 +151,7 @@ class Reconciler:
             repaired += self._guarded("clock", case.reference, partial(self._restart_clock, case, now))
         return repaired
 
-    def _restart_clock(self, case: Case, now: datetime) -> bool:
+    def _restart_clock(self, case: CaseHeader, now: datetime) -> bool:
         if case.escalation_level >= TOP_LEVEL and case.due_at <= now and self._top_recorded(case):
             return False  # the clock ended by design: the top of the ladder is breached and recorded
         warn_at = clock.iso(case.warn_at or case.due_at)
@@ -159,7 +159,7 @@ class Reconciler:
         self._repaired("clock", case.reference, execution=name)
         return True
 
-    def _top_recorded(self, case: Case) -> bool:
+    def _top_recorded(self, case: CaseHeader) -> bool:
         found = self._cases.get(case.reference)
         timeline = found[1] if found else []
         return any(
@@ -176,7 +176,7 @@ class Reconciler:
             repaired += self._guarded("survey", case.reference, partial(self._open_survey, case, running))
         return repaired
 
-    def _open_survey(self, case: Case, running: set[str]) -> bool:
+    def _open_survey(self, case: CaseHeader, running: set[str]) -> bool:
         survey = self._survey_store.get(case.reference)
         if survey is not None and window_name(case.reference, survey.round) in running:
             return False
@@ -197,7 +197,7 @@ class Reconciler:
         return True
 
     # --- helpers ---------------------------------------------------------------------------
-    def _cases_in(self, statuses: frozenset[Status]) -> Iterator[Case]:
+    def _cases_in(self, statuses: frozenset[Status]) -> Iterator[CaseHeader]:
         """Every case in these statuses, entity by entity (the entity queues of GSI2)."""
         for entity in self._catalogue.all():
             for status in sorted(statuses):
