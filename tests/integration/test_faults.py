@@ -194,3 +194,94 @@ def test_a_check_s3_fails_is_retried_and_makes_one_available_file(staffed: Any, 
     assert len(timeline_items(reference, "AttachmentAdded")) == 1
     stored = boto3.client("s3").list_object_versions(Bucket=BUCKET, Prefix="incoming/")
     assert stored.get("Versions", []) == [] and stored.get("DeleteMarkers", []) == []
+
+
+def test_a_put_events_partial_failure_is_retried_and_published_once(
+    wired: dict[str, str],  # noqa: F811
+) -> None:
+    from tests.integration.test_reconciler import delivered_events
+
+    # Given a submission whose event EventBridge refuses (PutEvents answers 200 with a failed entry)
+    reference = json.loads(_submit("key-5")["body"])["reference"]
+    records = stream_records()
+    dispatcher = load_handler("dispatcher")
+    refused = {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "ThrottlingException", "ErrorMessage": "x"}]}
+    with failing("events", "PutEvents", refused, status=200) as answered:
+        first = dispatcher.lambda_handler({"Records": records}, LambdaContext())
+    # Then the record is reported for another delivery, nothing reached the bus, and the item keeps
+    # its "unpublished" marker (what the reconciler would publish if the stream gave up)
+    assert answered == [1] and first["batchItemFailures"], first
+    assert delivered_events(wired["queue"]) == []
+    (item,) = timeline_items(reference, "CaseSubmitted")
+    assert item["GSI1PK"].startswith("UNPUBLISHED#")
+    # When the stream delivers the batch again
+    assert dispatcher.lambda_handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
+    # Then the event is on the bus once, and its marker is gone
+    assert [e["detail-type"] for e in delivered_events(wired["queue"])] == ["CaseSubmitted"]
+    (item,) = timeline_items(reference, "CaseSubmitted")
+    assert "GSI1PK" not in item
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "citizen"),
+    [
+        ("ses", "SendEmail", {"email": "amina@example.com"}),
+        (
+            "sns",
+            "Publish",
+            {"citizen": {"national_id": "900101234", "phone": "+97336000000", "prefers": "sms"}},
+        ),
+    ],
+    ids=["e-mail", "sms"],
+)
+def test_a_throttled_message_is_sent_once_by_the_retried_delivery(
+    wired: dict[str, str],  # noqa: F811
+    service: str,
+    operation: str,
+    citizen: dict[str, Any],
+) -> None:
+    from tawasul.adapters.messaging import observe_sends
+    from tawasul.errors import MessageNotSent
+    from tests.integration.events import delivered
+
+    # Given a case answered by a rejection, for a citizen reached by e-mail or by SMS
+    if "email" in citizen:
+        event = http_event("POST", "/v1/cases", route="POST /v1/cases", body=CASE, sub="owner")
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["email"] = citizen["email"]
+        result = load_handler("citizen_api").lambda_handler(event, LambdaContext())
+    else:
+        central = {"sub": "agent-iga", "groups": ("agent:iga",)}
+        body = {**CASE, "channel": "call_centre", **citizen}
+        status, view = invoke(
+            "POST /v1/staff/cases", body=body, headers={"idempotency-key": "sms-1"}, **central
+        )
+        assert status == 201, view
+        result = {"body": json.dumps(view)}
+    reference = json.loads(result["body"])["reference"]
+    status, _ = invoke(
+        "POST /v1/staff/cases/{reference}/reject",
+        path={"reference": reference},
+        body={"reason_code": "out_of_scope", "message": "Please ask the municipality."},
+        sub="agent-moh",
+        groups=("agent:moh",),
+    )
+    assert status == 200
+    (item,) = timeline_items(reference, "CaseRejected")
+    sent: list[str] = []
+    stop = observe_sends(lambda channel, _address, _message, _id: sent.append(channel.value))
+    notify = load_handler("notify")
+    try:
+        # When the provider throttles the first send, the function fails (EventBridge retries it)
+        with (
+            failing(service, operation, error("Throttling"), status=400) as answered,
+            pytest.raises(MessageNotSent),
+        ):
+            notify.lambda_handler(delivered(item), LambdaContext())
+        assert answered == [1] and sent == []
+        # and the retries come (twice: a retry may repeat)
+        assert notify.lambda_handler(delivered(item), LambdaContext()) == {"sent": 1}
+        assert notify.lambda_handler(delivered(item), LambdaContext()) == {"sent": 0}
+    finally:
+        stop()
+    # Then the citizen got the message once, on their channel
+    assert sent == ["email" if service == "ses" else "sms"]
