@@ -250,7 +250,7 @@ def test_a_throttled_message_is_sent_once_by_the_retried_delivery(
         event["requestContext"]["authorizer"]["jwt"]["claims"]["email"] = citizen["email"]
         result = load_handler("citizen_api").lambda_handler(event, LambdaContext())
     else:
-        central = {"sub": "agent-iga", "groups": ("agent:iga",)}
+        central: dict[str, Any] = {"sub": "agent-iga", "groups": ("agent:iga",)}
         body = {**CASE, "channel": "call_centre", **citizen}
         status, view = invoke(
             "POST /v1/staff/cases", body=body, headers={"idempotency-key": "sms-1"}, **central
