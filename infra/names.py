@@ -38,6 +38,7 @@ RESERVED_CONCURRENCY = {
     "survey": 10,
     "attachments": 20,
     "reconciler": 1,  # runs never overlap
+    "retention": 1,  # one daily run at a time
     "backfill": 1,  # a rebuild at a time
     "seed": 1,
 }
@@ -291,6 +292,22 @@ RECONCILE_EVERY_MINUTES = 5
 RECONCILER_TIMEOUT_SECONDS = 240  # less than the schedule's period: runs never overlap
 RECONCILER_MEMORY_MB = 512
 REPAIRS_METRIC = "Repairs"  # tawasul/services/reconciler.py REPAIRS_METRIC
+
+# --- retention and erasure (docs/privacy.md, decision 019) -------------------------------------
+RETENTION = "retention"
+# Final cases (closed, rejected, withdrawn) are erased this long after their last change and their
+# last due time: five years (decision 019). The function reads it as CASE_RETENTION_DAYS; a stage
+# may set `tawasul:caseRetentionDays` in cdk.json.
+CASE_RETENTION_DAYS = 1826
+CTX_CASE_RETENTION_DAYS = "tawasul:caseRetentionDays"
+ENV_CASE_RETENTION_DAYS = "CASE_RETENTION_DAYS"
+RETENTION_SCHEDULE_HOUR_UTC = 0  # 03:00 in Bahrain, before the working day
+RETENTION_TIMEOUT_SECONDS = 900  # a day's erasures (at most RETENTION_LIMIT cases), then the next day
+RETENTION_MEMORY_MB = 512
+# Backstop for the files of cases the retention job could not erase: S3 expires any object under
+# files/ this long after its upload (half a year past the case retention: a case's files are older
+# than its last change, and the job erases them first).
+FILES_BACKSTOP_DAYS = CASE_RETENTION_DAYS + 183
 
 # --- statistics and reports (docs/reports.md, decision 010) ------------------------------------
 REPORTS = "reports"

@@ -56,6 +56,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/v1/admin/entities/{entity_id}/sla/{case_type}", "admin_api"),
     Route("PUT", "/v1/admin/entities/{entity_id}/calendar", "admin_api"),
     Route("GET", "/v1/admin/entities/{entity_id}/audit", "admin_api"),
+    Route("POST", "/v1/admin/erasures", "admin_api"),
     Route("GET", "/v1/reports/summary", "reports"),
     Route("GET", "/v1/reports/summary.csv", "reports"),
     Route("GET", "/v1/reports/monthly", "reports"),

@@ -20,6 +20,7 @@ from infra.constructs.functions import Functions, common_environment
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.reconciler import Reconciler
 from infra.constructs.reports import Reports
+from infra.constructs.retention import Retention
 from infra.constructs.storage import Storage
 from infra.constructs.stream import Stream
 from infra.constructs.web import Web
@@ -77,7 +78,10 @@ class TawasulStack(Stack):
                 storage.grant_presign,
             ],
         )
-        self.functions.add(names.ADMIN_API, grants=[data.grant_table_read_write, self.auth.grant_group_admin])
+        self.functions.add(
+            names.ADMIN_API,
+            grants=[data.grant_table_read_write, self.auth.grant_group_admin, storage.grant_erase],
+        )
         self.functions.add(
             names.DISPATCHER,
             grants=[data.grant_table_read_write, self.events.grant_publish],
@@ -148,6 +152,21 @@ class TawasulStack(Stack):
             ),
             clock=self.clocks.state_machine,
             survey_window_arn=self.events.survey_window_arn,
+        )
+
+        self.retention = Retention(
+            self,
+            "Retention",
+            function=self.functions.add(
+                names.RETENTION,
+                grants=[data.grant_table_read_write, storage.grant_erase],
+                memory_mb=names.RETENTION_MEMORY_MB,
+                timeout_seconds=names.RETENTION_TIMEOUT_SECONDS,
+                description="Tawasul retention: erases personal data of final cases past retention",
+            ),
+            retention_days=int(
+                self.node.try_get_context(names.CTX_CASE_RETENTION_DAYS) or names.CASE_RETENTION_DAYS
+            ),
         )
 
         self.functions.add(

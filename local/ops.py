@@ -1,9 +1,13 @@
-"""Operations in the local runtime: run the reconciler by hand, and lose work on purpose.
+"""Operations in the local runtime: run the reconciler and the retention job by hand, and lose
+work on purpose.
 
-On AWS an EventBridge schedule runs the ``reconciler`` function every few minutes; moto never
-fires schedules, so here it runs when asked (dev-only routes, absent on AWS):
+On AWS EventBridge schedules run the ``reconciler`` function every few minutes and ``retention``
+once a day; moto never fires schedules, so here they run when asked (dev-only routes, absent on
+AWS):
 
 - ``POST /local/reconcile`` → the function's answer, ``{"repairs": {kind: count}}``;
+- ``POST /local/retention`` → runs the daily ``retention`` function now, on the runtime's clock
+  (move it forward with ``POST /local/clock`` to see old cases erased; decision 019);
 - ``POST /local/faults {"drop": ["dispatcher", "notify", ...]}`` → from now on, invocations of
   these functions are lost (acknowledged and never run: a stream batch past its retries, an
   event past EventBridge's); ``{"drop": []}`` ends it;
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tawasul.local.ops")
 
 RECONCILER = "reconciler"
+RETENTION = "retention"
 CLOCK_MACHINE_SUFFIX = "case-clock"
 SCHEDULED_EVENT = {"version": "0", "source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
 
@@ -74,6 +79,8 @@ def route(runtime: Runtime, request: HttpRequest) -> HttpResponse | None:
     path, method = request.raw_path.rstrip("/"), request.method
     if path == "/local/reconcile" and method == "POST":
         return HttpResponse.json(200, runtime.invoke(RECONCILER, SCHEDULED_EVENT))
+    if path == "/local/retention" and method == "POST":
+        return HttpResponse.json(200, runtime.invoke(RETENTION, SCHEDULED_EVENT))
     if path.startswith("/local/clocks/") and method == "GET":
         reference = path.rsplit("/", 1)[1]
         return HttpResponse.json(200, {"running": [e["name"] for e in _running_clocks(runtime, reference)]})

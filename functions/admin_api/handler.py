@@ -1,4 +1,5 @@
-"""Admin API (central authority / oversight): the entity catalogue, SLA policies, calendars, audit."""
+"""Admin API (central authority / oversight): the entity catalogue, SLA policies, calendars, audit,
+and the erasure of a citizen's personal data (decision 019)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from tawasul.api.models import (
     CalendarBody,
     CreateEntityRequest,
     EntityProfileView,
+    ErasureRequest,
+    ErasureView,
     SlaPolicyBody,
     UpdateEntityRequest,
 )
@@ -90,6 +93,24 @@ def get_audit(
 ) -> AuditList:
     page = defaults.catalogue_administration().audit_log(caller_of(api), entity_id, limit, next_token)
     return AuditList(items=[audit_view(r) for r in page.items], next_token=page.next_token)
+
+
+@api.post(
+    "/v1/admin/erasures",
+    summary="Erase a citizen's personal data: every case of the citizen who sent this case, and their "
+    "preferences; the counts stay (docs/privacy.md). Only when all their cases are final.",
+)
+def erase_citizen(body: ErasureRequest) -> ErasureView:
+    report = defaults.case_erasure().erase_citizen(caller_of(api), body.reference)
+    logger.append_keys(reference=report.reference)
+    logger.info("erasure done", extra={"cases": report.cases, "files": report.files})
+    return ErasureView(
+        reference=report.reference,
+        cases_erased=report.cases,
+        already_erased=report.already_erased,
+        files_erased=report.files,
+        preferences_erased=report.preferences,
+    )
 
 
 app = create_app(api)  # the resolver: each route's validators are built on its first request

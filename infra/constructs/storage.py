@@ -8,7 +8,8 @@ Uploads reach the `attachments` function through EventBridge: the bucket sends i
 default bus (set on the bucket itself — no notifications custom resource, no extra function) and a
 rule matches `Object Created` under `incoming/`. Grants are per prefix: the API functions may
 presign uploads into `incoming/` and downloads from `files/`; the validator reads and deletes
-`incoming/` and writes `files/` and `quarantine/`.
+`incoming/` and writes `files/` and `quarantine/`; the erasure (admin API, retention job) deletes
+any of a case's objects, every version (docs/decisions/019).
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ class Storage(Construct):
                     expiration=Duration.days(names.QUARANTINE_DAYS),
                 ),
                 s3.LifecycleRule(
+                    # Backstop of the retention job (docs/privacy.md, decision 019): checked files
+                    # are erased with their case; whatever it missed expires here.
+                    id="FilesBackstop",
+                    prefix=names.FILES_PREFIX,
+                    expiration=Duration.days(names.FILES_BACKSTOP_DAYS),
+                ),
+                s3.LifecycleRule(
                     id="OldVersions",
                     noncurrent_version_expiration=Duration.days(names.NONCURRENT_VERSION_DAYS),
                     expired_object_delete_marker=True,
@@ -110,6 +118,13 @@ class Storage(Construct):
         )
         self._grant(grantee, ["s3:PutObject"], names.FILES_PREFIX)
         self._grant(grantee, ["s3:PutObject"], names.QUARANTINE_PREFIX)
+
+    def grant_erase(self, grantee: iam.IGrantable) -> None:
+        """Erase a case's files wherever they are, every version (S3FileStore.delete reads each
+        current version's id, then deletes it by id)."""
+        actions = ["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"]
+        for prefix in (names.INCOMING_PREFIX, names.FILES_PREFIX, names.QUARANTINE_PREFIX):
+            self._grant(grantee, actions, prefix)
 
     def _grant(self, grantee: iam.IGrantable, actions: list[str], prefix: str) -> None:
         iam.Grant.add_to_principal(

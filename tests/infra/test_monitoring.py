@@ -174,9 +174,12 @@ def test_the_reconciler_runs_every_five_minutes_one_run_at_a_time(
     logical_id, function = functions[names.RECONCILER]
     assert function["Properties"]["ReservedConcurrentExecutions"] == 1
     assert function["Properties"]["Timeout"] < names.RECONCILE_EVERY_MINUTES * 60
-    (rule,) = [r for r in _of_type(resources, "AWS::Events::Rule").values() if "ScheduleExpression" in r]
+    (rule,) = [
+        r
+        for r in _of_type(resources, "AWS::Events::Rule").values()
+        if "ScheduleExpression" in r and r["Targets"][0]["Arn"] == {"Fn::GetAtt": [logical_id, "Arn"]}
+    ]
     assert rule["ScheduleExpression"] == "rate(5 minutes)"
-    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": [logical_id, "Arn"]}
 
 
 def test_the_reconciler_may_list_and_start_executions_of_the_two_machines_only(

@@ -131,6 +131,7 @@ def test_functions_are_the_expected_ones(resources: Resources, functions: Functi
         names.ATTACHMENTS,
         names.TOKENS,
         names.RECONCILER,
+        names.RETENTION,
         names.REPORTS,
         names.STATS,
         names.BACKFILL,
@@ -500,6 +501,10 @@ def test_attachments_lifecycle(resources: Resources) -> None:
     # raw uploads (location data and all) never linger as old versions (docs/privacy.md)
     assert unchecked["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
     assert rules["OldVersions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    # checked files: the retention job erases them with their case; this is its backstop
+    backstop = rules["FilesBackstop"]
+    assert backstop["Prefix"] == "files/"
+    assert names.CASE_RETENTION_DAYS < backstop["ExpirationInDays"] <= names.CASE_RETENTION_DAYS + 366
     assert all(r["Status"] == "Enabled" for r in rules.values())
 
 
@@ -559,7 +564,19 @@ def test_bucket_grants_are_per_function_and_per_prefix(resources: Resources, fun
         "files/*": {"s3:PutObject"},
         "quarantine/*": {"s3:PutObject"},
     }
-    others = set(functions) - {names.CITIZEN_API, names.STAFF_API, names.ATTACHMENTS}
+    # erasure (decision 019): oversight's procedure and the retention job erase a case's objects
+    erase = {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"}
+    for name in (names.ADMIN_API, names.RETENTION):
+        assert _s3_grants(resources, functions[name][1]) == dict.fromkeys(
+            ("incoming/*", "files/*", "quarantine/*"), erase
+        )
+    others = set(functions) - {
+        names.CITIZEN_API,
+        names.STAFF_API,
+        names.ATTACHMENTS,
+        names.ADMIN_API,
+        names.RETENTION,
+    }
     assert all(not _s3_grants(resources, functions[name][1]) for name in others)
 
 

@@ -102,10 +102,24 @@ def _reply_template(_reference: str) -> dict[str, str]:
     return {"template_id": created["id"]}
 
 
+def _erasable() -> dict[str, Any]:
+    """A withdrawn case of a citizen of its own: erasing it destroys nobody else's cell."""
+    status, created = invoke("POST /v1/cases", body=CASE, sub="erasable")
+    assert status == 201, created
+    reference = created["reference"]
+    status, withdrawn = invoke(
+        "POST /v1/cases/{reference}/withdraw", path={"reference": reference}, sub="erasable"
+    )
+    assert status == 200, withdrawn
+    return {"reference": reference}
+
+
 ATTACHMENT = {"filename": "receipt.pdf", "content_type": "application/pdf", "size": 1000}
 # setup(reference) prepares the case; it may return more path values
 Setup = Callable[[str], dict[str, str] | None]
-Rule = tuple[tuple[int, ...], dict[str, Any] | None, dict[str, str] | None, Setup | None, str]
+# the body may be made for the cell (a callable), e.g. a case of its own to erase
+Body = dict[str, Any] | Callable[[], dict[str, Any]] | None
+Rule = tuple[tuple[int, ...], Body, dict[str, str] | None, Setup | None, str]
 
 RULES: dict[str, Rule] = {
     # route: (expected per actor, body, query, setup on the case, case type)
@@ -244,6 +258,8 @@ RULES: dict[str, Rule] = {
     ),
     "PUT /v1/admin/entities/{entity_id}/calendar": (OVERSIGHT_ONLY, CALENDAR, None, None, "complaint"),
     "GET /v1/admin/entities/{entity_id}/audit": (OVERSIGHT_ONLY, None, None, None, "complaint"),
+    # erasure of a citizen's personal data (decision 019): oversight only
+    "POST /v1/admin/erasures": (OVERSIGHT_ONLY, _erasable, None, None, "complaint"),
     "GET /v1/reports/summary": (REPORTS, None, REPORT_PERIOD, None, "complaint"),
     "GET /v1/reports/summary.csv": (REPORTS, None, REPORT_PERIOD, None, "complaint"),
     "GET /v1/reports/monthly": (REPORTS, None, REPORT_PERIOD, None, "complaint"),
@@ -319,7 +335,9 @@ def test_authorization(staffed_module: Any, route: str, actor: str) -> None:
             path.update(setup(created["reference"]) or {})
     elif setup:
         path = {**(path or {}), **(setup("") or {})}
-    status, answer = invoke(route, path=path, body=body, query=query, **ACTORS[actor])
+    status, answer = invoke(
+        route, path=path, body=body() if callable(body) else body, query=query, **ACTORS[actor]
+    )
     assert status == expected[list(ACTORS).index(actor)], answer
     if status >= 400:
         assert set(answer["error"]) >= {"code", "message", "message_ar"}

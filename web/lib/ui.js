@@ -565,7 +565,7 @@ export async function uploadFile(basePath, file, progress) {
   return created;
 }
 
-const FILE_STATUS_KIND = { pending: 'info', available: 'ok', quarantined: 'danger' };
+const FILE_STATUS_KIND = { pending: 'info', available: 'ok', quarantined: 'danger', erased: 'neutral' };
 
 /**
  * The files of a case: list, download, and (when `canUpload`) upload with progress.

@@ -46,6 +46,9 @@ class Settings(BaseModel):
     # the reconciler (docs/decisions/013): younger items may still be on their normal way
     reconcile_grace_seconds: int = Field(default=600, ge=0)
     reconcile_limit: int = Field(default=1000, gt=0)
+    # retention (decision 019): final cases are erased this long after their last change
+    case_retention_days: int = Field(default=1826, ge=30)
+    retention_limit: int = Field(default=5000, gt=0)  # cases per daily run; the rest the next day
 
 
 class SdkSettings(BaseModel):
@@ -83,6 +86,8 @@ def get_settings() -> Settings:
         sender_email=env.get("SENDER_EMAIL", ""),
         reconcile_grace_seconds=int(env.get("RECONCILE_GRACE_SECONDS") or 600),
         reconcile_limit=int(env.get("RECONCILE_LIMIT") or 1000),
+        case_retention_days=int(env.get("CASE_RETENTION_DAYS") or 1826),
+        retention_limit=int(env.get("RETENTION_LIMIT") or 5000),
         allowed_origins=tuple(o for o in env.get("ALLOWED_ORIGINS", "").split(",") if o),
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "tawasul"),
     )

@@ -239,3 +239,12 @@ class ReplyTemplateNotFound(TawasulError):
     code = "reply_template_not_found"
     message = "No reply template with this id for this entity."
     message_ar = "لا يوجد قالب رد بهذا المعرّف لهذه الجهة."
+
+
+class CaseNotFinal(TawasulError):
+    """Erasure waits until nothing more will be done with a case (decision 019)."""
+
+    status = 409
+    code = "case_not_final"
+    message = "Only closed, rejected or withdrawn cases can be erased."
+    message_ar = "لا يمكن محو البيانات إلا للطلبات المغلقة أو المرفوضة أو المسحوبة."

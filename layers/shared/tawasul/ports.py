@@ -280,3 +280,43 @@ class ReplyTemplates(Protocol):
 
     def delete(self, template: ReplyTemplate, audit: AuditRecord) -> None:
         """Only if the stored template is still at ``template.version``; else ``ConcurrentChange``."""
+
+
+# --- erasure and retention (decision 019) -----------------------------------------------------
+@dataclass(frozen=True)
+class CasePartition:
+    """What erasure needs of a case: the case, its timeline, whether its survey holds a comment,
+    and its attachments."""
+
+    case: Case
+    timeline: list[TimelineEntry]
+    survey_comment: bool
+    attachments: list[Attachment]
+
+
+class ErasureStore(Protocol):
+    """Erasure in place (``adapters/erasure.py``): the case partition is scrubbed, never deleted,
+    so the statistics keep their counts."""
+
+    def citizen_references(self, citizen_id: str) -> list[str]:
+        """Every case still in the citizen's list (GSI1 ``CITIZEN#<id>``)."""
+
+    def read(self, reference: str) -> CasePartition | None:
+        """The case partition, read consistently, or None."""
+
+    def expired(
+        self, entity_id: str, status: Status, cutoff: str, cutoff_micro: str, since: str
+    ) -> Iterable[str]:
+        """References of final cases past the cutoff, not erased (or erased since ``since``)."""
+
+    def mark(self, before: Case, after: Case, entry: TimelineEntry) -> None:
+        """The scrubbed case and its ``CaseErased`` item, only if the case is still ``before``."""
+
+    def scrub_entry(self, reference: str, before: TimelineEntry, after: TimelineEntry) -> bool: ...
+
+    def scrub_survey(self, reference: str) -> None: ...
+
+    def erase_attachment(self, attachment: Attachment) -> None: ...
+
+    def forget_citizen(self, citizen_id: str) -> int:
+        """Delete the citizen's preferences and phone challenge; how many there were."""

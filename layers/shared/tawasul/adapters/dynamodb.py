@@ -79,6 +79,12 @@ def load(item: dict[str, Any]) -> dict[str, Any]:
 
 # --- mapping: domain <-> stored items -------------------------------------------------------
 def case_item(case: Case) -> dict[str, Any]:
+    # an erased case is no citizen's any more: it leaves every "my cases" list (decision 019)
+    citizen_keys = (
+        {}
+        if case.erased_at
+        else {"GSI1PK": citizen_pk(case.citizen_id), "GSI1SK": iso_micro(case.created_at)}
+    )
     return {
         "PK": case_pk(case.reference),
         "SK": "CASE",
@@ -104,8 +110,8 @@ def case_item(case: Case) -> dict[str, Any]:
         "sla_state": case.sla_state.value,
         "cycle": case.cycle,
         "paused_remaining_seconds": case.paused_remaining_seconds,
-        "GSI1PK": citizen_pk(case.citizen_id),
-        "GSI1SK": iso_micro(case.created_at),
+        "erased_at": iso_micro(case.erased_at) if case.erased_at else None,
+        **citizen_keys,
         "GSI2PK": queue_pk(case.entity_id, case.status),
         "GSI2SK": f"{iso(case.due_at)}#{case.reference}",
     }
@@ -138,6 +144,7 @@ def case_from_item(item: dict[str, Any]) -> Case:
             if item.get("paused_remaining_seconds") is not None
             else None
         ),
+        erased_at=parse_iso(item["erased_at"]) if item.get("erased_at") else None,
     )
 
 

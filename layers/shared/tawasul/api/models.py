@@ -244,6 +244,21 @@ class AuditList(Model):
     next_token: str | None
 
 
+# --- erasure (decision 019) -------------------------------------------------------------------
+class ErasureRequest(Request):
+    reference: str = Field(
+        min_length=1, max_length=40, description="A case of the citizen to erase, e.g. TW-7K3M-9Q2X-D4HP"
+    )
+
+
+class ErasureView(Model):
+    reference: str
+    cases_erased: int = Field(description="Cases of the citizen whose personal data this call erased")
+    already_erased: int = Field(description="Cases found erased before (finished again, harmlessly)")
+    files_erased: int = Field(description="Attachments whose bytes were erased, every version")
+    preferences_erased: int = Field(description="Preference and phone verification items deleted")
+
+
 # --- attachments ------------------------------------------------------------------------------
 class AttachmentRequest(Request):
     filename: str = Field(
@@ -258,7 +273,7 @@ class AttachmentView(Model):
     filename: str
     content_type: str
     size: int
-    status: Literal["pending", "available", "quarantined"]
+    status: Literal["pending", "available", "quarantined", "erased"]
     reason: Literal["type_mismatch", "too_large", "empty", "unreadable"] | None = None
     uploaded_by: Literal["citizen", "entity"]
     created_at: str

@@ -29,6 +29,7 @@ class AttachmentStatus(StrEnum):
     AVAILABLE = "available"  # checked, location removed, downloadable
     QUARANTINED = "quarantined"  # refused: kept apart for a while, never downloadable
     EXPIRED = "expired"  # never uploaded within its window: its slot was given back
+    ERASED = "erased"  # its bytes and its name were erased with the case's personal data
 
 
 class QuarantineReason(StrEnum):

@@ -100,6 +100,7 @@ class EventKind(StrEnum):
     SURVEY_ANSWERED = "SurveyAnswered"
     ATTACHMENT_ADDED = "AttachmentAdded"
     ATTACHMENT_QUARANTINED = "AttachmentQuarantined"
+    ERASED = "CaseErased"  # personal data removed, counts kept (docs/privacy.md, decision 019)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ class Case:
     sla_state: SlaState = SlaState.ON_TRACK
     cycle: int = 1
     paused_remaining_seconds: int | None = None
+    # when its personal data was erased (decision 019): it then belongs to no citizen
+    erased_at: datetime | None = None
 
     def evolve(self, **changes: object) -> Case:
         """A copy with ``changes`` applied and the version bumped."""

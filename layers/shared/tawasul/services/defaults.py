@@ -9,6 +9,7 @@ from tawasul.adapters.attachments import DynamoAttachments
 from tawasul.adapters.catalogue_admin import DynamoCatalogueAdmin
 from tawasul.adapters.cognito import CognitoDirectory, CognitoGroups
 from tawasul.adapters.dynamodb import DynamoCaseRepository, DynamoCatalogue
+from tawasul.adapters.erasure import DynamoErasure
 from tawasul.adapters.eventbridge import EventBridgeBus
 from tawasul.adapters.idempotency import PowertoolsIdempotency
 from tawasul.adapters.messaging import SesSnsSender
@@ -27,6 +28,7 @@ from tawasul.services.cases import CitizenCases
 from tawasul.services.catalogue_admin import CatalogueAdministration
 from tawasul.services.clocks import ClockController, DeadlineTicks
 from tawasul.services.dispatch import Consumer
+from tawasul.services.erasure import CaseErasure, Retention
 from tawasul.services.events import SOURCE, EventsPublisher
 from tawasul.services.notifications import Notifications
 from tawasul.services.preferences import CitizenPreferences
@@ -193,6 +195,28 @@ def citizen_preferences() -> CitizenPreferences:
 @lru_cache(maxsize=1)
 def entity_replies() -> EntityReplies:
     return EntityReplies(catalogue(), DynamoReplyTemplates(get_settings().table_name))
+
+
+@lru_cache(maxsize=1)
+def erasure_store() -> DynamoErasure:
+    return DynamoErasure(get_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def case_erasure() -> CaseErasure:
+    return CaseErasure(erasure_store(), file_store())
+
+
+@lru_cache(maxsize=1)
+def retention() -> Retention:
+    settings = get_settings()
+    return Retention(
+        case_erasure(),
+        erasure_store(),
+        catalogue(),
+        days=settings.case_retention_days,
+        limit=settings.retention_limit,
+    )
 
 
 def stream_consumers() -> list[Consumer]:
