@@ -74,6 +74,23 @@ def build() -> dict[str, Any]:
         "64 KB, 415 not JSON, 422 invalid field, 429 too many attempts with Retry-After)",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
     }
+    error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
+    schemas["GatewayError"] = {
+        "title": "GatewayError",
+        "description": "API Gateway's own refusal, before any function runs (e.g. the JWT authorizer's)",
+        "type": "object",
+        "required": ["message"],
+        "properties": {"message": {"type": "string"}},
+    }
+    unauthorized = {
+        "description": "No token, or one the JWT authorizer refuses: API Gateway answers "
+        '`{"message": "Unauthorized"}` itself; a verified token without a user gets the API\'s error',
+        "content": {
+            "application/json": {
+                "schema": {"anyOf": [error_ref, {"$ref": "#/components/schemas/GatewayError"}]}
+            }
+        },
+    }
     busy = {
         "description": "A dependency is throttling or another change won the race: nothing was "
         "written; send the same request again after Retry-After seconds",
@@ -85,10 +102,19 @@ def build() -> dict[str, Any]:
         for method, op in ops.items():
             responses = op.setdefault("responses", {})
             responses.pop("422", None)
-            responses["4XX"] = error
-            responses["503"] = busy
+            for status, response in responses.items():
+                if status == "204":  # no content: not even JSON's null
+                    response.pop("content", None)
+                # a route's own 4xx (409, 410, 429) is an error, not its success model
+                if status.startswith("4"):
+                    response["content"] = error["content"]
+                    if status == "429":
+                        response["headers"] = busy["headers"]
             if f"{method.upper()} {path}" not in public:
                 op["security"] = [{"cognito": []}]
+                responses["401"] = unauthorized
+            responses["4XX"] = error
+            responses["503"] = busy
     return {
         "openapi": "3.1.0",
         "info": {

@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from tawasul.api.http import JSON, caller_of, create_app, resolve
 from tawasul.api.models import (
+    PAGE_TOKEN_PATTERN,
     AuditList,
     CalendarBody,
     CreateEntityRequest,
@@ -89,7 +90,7 @@ def put_calendar(entity_id: EntityId, body: CalendarBody) -> EntityProfileView:
 def get_audit(
     entity_id: EntityId,
     limit: Annotated[int, QueryParam(ge=1, le=100)] = 20,
-    next_token: Annotated[str | None, QueryParam(max_length=2048)] = None,
+    next_token: Annotated[str | None, QueryParam(max_length=2048, pattern=PAGE_TOKEN_PATTERN)] = None,
 ) -> AuditList:
     page = defaults.catalogue_administration().audit_log(caller_of(api), entity_id, limit, next_token)
     return AuditList(items=[audit_view(r) for r in page.items], next_token=page.next_token)

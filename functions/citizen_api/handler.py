@@ -10,7 +10,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from tawasul.api.attachment_routes import citizen_router
 from tawasul.api.http import JSON, caller_of, create_app, once, resolve
-from tawasul.api.models import CaseList, CitizenCaseView, EntityList, MessageRequest, SubmitCaseRequest
+from tawasul.api.models import (
+    PAGE_TOKEN_PATTERN,
+    CaseList,
+    CitizenCaseView,
+    EntityList,
+    MessageRequest,
+    SubmitCaseRequest,
+)
 from tawasul.api.preference_routes import router as preference_router
 from tawasul.api.routing import PathParam, QueryParam, Response, Routes
 from tawasul.api.survey_routes import router as survey_router
@@ -70,7 +77,7 @@ def _contact() -> Contact | None:
 @api.get("/v1/cases", summary="My cases, newest first")
 def list_my_cases(
     limit: Annotated[int, QueryParam(ge=1, le=100)] = 20,
-    next_token: Annotated[str | None, QueryParam(max_length=2048)] = None,
+    next_token: Annotated[str | None, QueryParam(max_length=2048, pattern=PAGE_TOKEN_PATTERN)] = None,
 ) -> CaseList:
     page = defaults.citizen_cases().list_mine(caller_of(api), limit, next_token)
     return CaseList(items=[case_summary(c) for c in page.items], next_token=page.next_token)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from tawasul.api.attachment_routes import staff_router
 from tawasul.api.http import JSON, caller_of, create_app, once, resolve
 from tawasul.api.models import (
+    PAGE_TOKEN_PATTERN,
     AssignRequest,
     ExtendRequest,
     IntakeRequest,
@@ -55,7 +56,7 @@ def get_queue(
     entity_id: Annotated[str, QueryParam(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")],
     status: Annotated[Status, QueryParam()] = Status.SUBMITTED,
     limit: Annotated[int, QueryParam(ge=1, le=100)] = 20,
-    next_token: Annotated[str | None, QueryParam(max_length=8192)] = None,
+    next_token: Annotated[str | None, QueryParam(max_length=8192, pattern=PAGE_TOKEN_PATTERN)] = None,
 ) -> QueuePage:
     page = defaults.staff_cases().queue(caller_of(api), entity_id, status, limit, next_token)
     return QueuePage(items=[queue_item(c) for c in page.items], next_token=page.next_token)

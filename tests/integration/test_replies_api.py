@@ -10,7 +10,9 @@ import boto3
 import pytest
 
 from tawasul.config import get_settings
+from tests.apigw import LambdaContext, http_event
 from tests.integration.api import invoke
+from tests.integration.conftest import load_handler
 
 SUPERVISOR: dict[str, Any] = {"sub": "sup-moh", "groups": ("supervisor:moh",)}
 AGENT: dict[str, Any] = {"sub": "agent-moh", "groups": ("agent:moh",)}
@@ -54,6 +56,24 @@ def test_a_template_lives_and_dies_audited(staffed: Any) -> None:
     # the profile query of the entity still reads only its profile and policies
     status, profile = invoke("GET /v1/admin/entities/{entity_id}", path={"entity_id": "moh"}, **OVERSIGHT)
     assert status == 200 and profile["id"] == "moh"
+
+
+def test_a_deleted_template_answers_204_without_a_body(staffed: Any) -> None:
+    # Given a template of moh
+    status, created = invoke(CREATE, path={"entity_id": "moh"}, body=REPLY, **SUPERVISOR)
+    assert status == 201
+
+    # When its supervisor deletes it
+    path = {"entity_id": "moh", "template_id": created["id"]}
+    raw_path = f"/v1/staff/entities/moh/replies/{created['id']}"
+    event = http_event("DELETE", raw_path, route=DELETE, path_parameters=path, **SUPERVISOR)
+    result = load_handler("staff_api").lambda_handler(event, LambdaContext())
+
+    # Then the 204 carries no body and no content type (found by the contract fuzz: a JSON "null"
+    # after a 204 was read by a keep-alive client as the start of the next answer)
+    assert result["statusCode"] == 204
+    assert not result.get("body")
+    assert "content-type" not in {k.lower() for k in result["headers"]}
 
 
 @pytest.mark.parametrize(

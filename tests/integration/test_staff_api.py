@@ -118,6 +118,16 @@ def test_forged_queue_token_is_400(ready: Any, token: str) -> None:
     assert status == 400 and body["error"]["code"] == "invalid_next_token"
 
 
+@pytest.mark.parametrize("token", ["ÿ€€€", "a b", "e30=", "x" * 8193])
+def test_a_queue_token_outside_what_the_api_issues_is_422(ready: Any, token: str) -> None:
+    # Given a next_token that is not base64url without padding, or longer than any the API issues
+    # (found by the contract fuzz: 8,192 four-byte characters made a request line over 64 KB)
+    status, body = invoke("GET /v1/staff/queue", query={"entity_id": "moh", "next_token": token}, **AGENT)
+
+    # Then it is refused as invalid input, before anything decodes it
+    assert status == 422 and body["error"]["code"] == "validation_failed"
+
+
 def test_stale_write_is_409_and_stores_nothing(ready: Any) -> None:
     from tawasul.services import defaults
 

@@ -51,6 +51,7 @@ QUERIES: list[dict[str, str]] = [
     {"limit": "0"},
     {"limit": "abc"},
     {"limit": "101", "next_token": "x" * 9000},
+    {"next_token": "ÿ€ not base64url"},
     {"status": "bogus", "entity_id": "MOH"},
     {"entity_id": "moh", "status": "responded", "limit": "5"},
     {"from": "2026-01-01", "to": "2026-09-30", "compare": "previous_year"},

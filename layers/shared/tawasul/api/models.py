@@ -105,6 +105,11 @@ class CitizenCaseView(CaseSummary):
     timeline: list[TimelineItemView]
 
 
+#: A page token as the API issues them: base64url without padding. Anything else is refused before
+#: it is decoded, and the bound keeps the request line within what API Gateway accepts.
+PAGE_TOKEN_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+
 class CaseList(Model):
     items: list[CaseSummary]
     next_token: str | None

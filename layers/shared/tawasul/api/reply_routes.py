@@ -105,4 +105,4 @@ def update_reply(
 def delete_reply(entity_id: EntityId, template_id: TemplateId) -> Response[None]:
     defaults.entity_replies().delete(caller_of(router), entity_id, template_id)
     metrics.add_metric(name="ReplyTemplateChanged", unit=MetricUnit.Count, value=1)
-    return Response(status_code=204)
+    return Response(status_code=204, content_type=None)  # no body at all: not even JSON's "null"
