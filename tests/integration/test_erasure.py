@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
+from infra import names
 from tawasul import clock
 from tawasul.adapters.dynamodb import load
 from tawasul.adapters.erasure import RETENTION_PROJECTION
@@ -39,24 +40,7 @@ SECRETS = (
     "+97333123456",
 )
 # GSI2's INCLUDE projection (infra/constructs/data.py): what a query of that index may read
-GSI2_INCLUDE = {
-    "reference",
-    "type",
-    "entity_id",
-    "subject",
-    "status",
-    "channel",
-    "language",
-    "created_at",
-    "updated_at",
-    "due_at",
-    "escalation_level",
-    "sla_state",
-    "assignee",
-    "warn_at",
-    "cycle",
-    "erased_at",
-}
+GSI2_INCLUDE = set(names.GSI2_ATTRIBUTES)
 
 
 def _at(moment: datetime) -> None:

@@ -285,3 +285,30 @@ def test_a_throttled_message_is_sent_once_by_the_retried_delivery(
         stop()
     # Then the citizen got the message once, on their channel
     assert sent == ["email" if service == "ses" else "sms"]
+
+
+def test_a_clock_step_functions_refused_to_stop_is_stopped_by_the_retried_delivery(
+    wired: dict[str, str],  # noqa: F811
+) -> None:
+    # Given a case with its clock running
+    reference = json.loads(_submit("key-6")["body"])["reference"]
+    dispatcher = load_handler("dispatcher")
+    assert dispatcher.lambda_handler({"Records": stream_records()}, LambdaContext()) == {
+        "batchItemFailures": []
+    }
+    assert running(wired[names.CLOCK_STATE_MACHINE]) == [f"{reference}-1"]
+    # When the citizen withdraws it and Step Functions refuses to stop the clock once
+    status, _ = invoke(
+        "POST /v1/cases/{reference}/withdraw", path={"reference": reference}, body={}, sub="owner"
+    )
+    assert status == 200
+    records = stream_records()
+    with failing("stepfunctions", "StopExecution", error("ThrottlingException")) as answered:
+        first = dispatcher.lambda_handler({"Records": records}, LambdaContext())
+    # Then the record is reported for another delivery and the clock still runs
+    assert answered == [1] and first["batchItemFailures"], first
+    assert running(wired[names.CLOCK_STATE_MACHINE]) == [f"{reference}-1"]
+    # And the redelivery (twice: it may repeat) stops it, with nothing left running
+    for _ in range(2):
+        assert dispatcher.lambda_handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
+    assert running(wired[names.CLOCK_STATE_MACHINE]) == []

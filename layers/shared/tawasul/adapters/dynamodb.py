@@ -383,6 +383,20 @@ def timeline_put(table: str, case: Case, entry: TimelineEntry) -> dict[str, Any]
     }
 
 
+def save_change(db: Any, table: str, before: Case, after: Case, entry: TimelineEntry) -> None:
+    """Pattern 3: ``after`` and its timeline item in one transaction, only if the stored case is
+    still ``before`` (same version and status); else ``ConcurrentChange``."""
+    try:
+        with translated_errors():
+            db.transact_write_items(
+                TransactItems=[case_change_put(table, before, after), timeline_put(table, after, entry)]
+            )
+    except ClientError as error:
+        if cancelled_by_condition(error):
+            raise ConcurrentChange() from error
+        raise
+
+
 class TableAdapter:
     """The single table, reached through the shared client (created on first use)."""
 
@@ -395,6 +409,16 @@ class TableAdapter:
         if self._client is None:
             self._client = client("dynamodb")
         return self._client
+
+    def query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item (as DynamoDB answers it) of a ``Query``, page after page."""
+        while True:
+            with translated_errors():
+                page = self.db.query(**kwargs)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
 
 class DynamoCaseRepository(TableAdapter):
@@ -432,13 +456,7 @@ class DynamoCaseRepository(TableAdapter):
             "ExpressionAttributeValues": {":pk": {"S": case_pk(reference)}},
             "ConsistentRead": True,
         }
-        with translated_errors():
-            while True:
-                page = self.db.query(**kwargs)
-                items.extend(load(i) for i in page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items.extend(load(i) for i in self.query_all(**kwargs))
         case = next((i for i in items if i["SK"] == "CASE"), None)
         if case is None:
             return None
@@ -446,18 +464,7 @@ class DynamoCaseRepository(TableAdapter):
         return case_from_item(case), timeline
 
     def save(self, before: Case, after: Case, entry: TimelineEntry) -> None:
-        try:
-            with translated_errors():
-                self.db.transact_write_items(
-                    TransactItems=[
-                        case_change_put(self._table, before, after),
-                        timeline_put(self._table, after, entry),
-                    ]
-                )
-        except ClientError as error:
-            if cancelled_by_condition(error):
-                raise ConcurrentChange() from error
-            raise
+        save_change(self.db, self._table, before, after, entry)
 
     def list_by_citizen(self, citizen_id: str, limit: int, token: str | None) -> Page:
         kwargs: dict[str, Any] = {
@@ -561,13 +568,8 @@ class DynamoCatalogue(TableAdapter):
             "KeyConditionExpression": "GSI1PK = :pk",
             "ExpressionAttributeValues": {":pk": {"S": CATALOGUE_PK}},
         }
-        with translated_errors():
-            while True:
-                page = self.db.query(**kwargs)
-                entities.extend(entity_from_item(load(i)) for i in page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    return entities
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        entities.extend(entity_from_item(load(i)) for i in self.query_all(**kwargs))
+        return entities
 
     def central(self) -> Entity:
         """The central authority (read once per container: it does not change)."""

@@ -19,8 +19,6 @@ from botocore.exceptions import ClientError
 from tawasul.adapters.attachments import attachment_from_item
 from tawasul.adapters.dynamodb import (
     TableAdapter,
-    cancelled_by_condition,
-    case_change_put,
     case_from_item,
     case_pk,
     citizen_pk,
@@ -28,7 +26,7 @@ from tawasul.adapters.dynamodb import (
     entry_from_item,
     load,
     queue_pk,
-    timeline_put,
+    save_change,
     translated_errors,
 )
 from tawasul.adapters.preferences import CHALLENGE, PREFERENCES
@@ -36,7 +34,6 @@ from tawasul.domain.attachments import Attachment, AttachmentStatus
 from tawasul.domain.case import ActorRole, Case, TimelineEntry
 from tawasul.domain.erasure import ERASED_CITIZEN, ERASED_TEXT
 from tawasul.domain.lifecycle import Status
-from tawasul.errors import ConcurrentChange
 from tawasul.ports import CasePartition
 
 #: What the retention query reads from GSI2: all of it is in the index's INCLUDE projection.
@@ -55,14 +52,7 @@ class DynamoErasure(TableAdapter):
             "ExpressionAttributeValues": {":pk": {"S": citizen_pk(citizen_id)}},
             "ProjectionExpression": "PK",
         }
-        references: list[str] = []
-        with translated_errors():
-            while True:
-                page = self.db.query(**kwargs)
-                references += [i["PK"]["S"].removeprefix("CASE#") for i in page.get("Items", [])]
-                if "LastEvaluatedKey" not in page:
-                    return references
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [i["PK"]["S"].removeprefix("CASE#") for i in self.query_all(**kwargs)]
 
     def read(self, reference: str) -> CasePartition | None:
         """The case partition, consistently (one ``Query``, paginated)."""
@@ -72,14 +62,7 @@ class DynamoErasure(TableAdapter):
             "ExpressionAttributeValues": {":pk": {"S": case_pk(reference)}},
             "ConsistentRead": True,
         }
-        items: list[dict[str, Any]] = []
-        with translated_errors():
-            while True:
-                page = self.db.query(**kwargs)
-                items += [load(i) for i in page.get("Items", [])]
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = [load(i) for i in self.query_all(**kwargs)]
         case = next((i for i in items if i["SK"] == "CASE"), None)
         if case is None:
             return None
@@ -116,31 +99,14 @@ class DynamoErasure(TableAdapter):
                 ":since": {"S": since},
             },
         }
-        with translated_errors():
-            while True:
-                page = self.db.query(**kwargs)
-                for item in page.get("Items", []):
-                    yield str(item["reference"]["S"])
-                if "LastEvaluatedKey" not in page:
-                    return
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in self.query_all(**kwargs):
+            yield str(item["reference"]["S"])
 
     # --- writes --------------------------------------------------------------------------------
     def mark(self, before: Case, after: Case, entry: TimelineEntry) -> None:
         """The scrubbed case and its ``CaseErased`` item in one transaction, only if the stored
         case is still ``before`` (version and status); else ``ConcurrentChange``."""
-        try:
-            with translated_errors():
-                self.db.transact_write_items(
-                    TransactItems=[
-                        case_change_put(self._table, before, after),
-                        timeline_put(self._table, after, entry),
-                    ]
-                )
-        except ClientError as error:
-            if cancelled_by_condition(error):
-                raise ConcurrentChange() from error
-            raise
+        save_change(self.db, self._table, before, after, entry)
 
     def scrub_entry(self, reference: str, before: TimelineEntry, after: TimelineEntry) -> bool:
         """Write the scrubbed timeline item over ``before`` (only the fields that erasure changes;

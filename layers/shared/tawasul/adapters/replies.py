@@ -54,19 +54,12 @@ def template_from(item: dict[str, Any]) -> ReplyTemplate:
 
 class DynamoReplyTemplates(TableAdapter):
     def list(self, entity_id: str) -> list[ReplyTemplate]:
-        items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": {":pk": {"S": f"ENTITY#{entity_id}"}, ":prefix": {"S": PREFIX}},
         }
-        with translated_errors():
-            while True:
-                page = self.db.query(**kwargs)
-                items += [load(i) for i in page.get("Items", [])]
-                if not page.get("LastEvaluatedKey"):
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = map(load, self.query_all(**kwargs))
         return sorted((template_from(i) for i in items), key=lambda t: (t.title_en.lower(), t.template_id))
 
     def get(self, entity_id: str, template_id: str) -> ReplyTemplate | None:

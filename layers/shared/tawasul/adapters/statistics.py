@@ -184,16 +184,10 @@ class DynamoStatistics(TableAdapter):
             },
         }
         rows: list[tuple[str, str, Counts]] = []
-        with translated_errors():
-            while True:
-                page = self.db.query(**kwargs)
-                for raw in page.get("Items", []):
-                    item = load(raw)
-                    counts = {f: int(item[f]) for f in FIELDS if f in item}
-                    rows.append((str(item["day"]), str(item["entity_id"]), counts))
-                if "LastEvaluatedKey" not in page:
-                    return rows
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in map(load, self.query_all(**kwargs)):
+            counts = {f: int(item[f]) for f in FIELDS if f in item}
+            rows.append((str(item["day"]), str(item["entity_id"]), counts))
+        return rows
 
     # --- backfill ----------------------------------------------------------------------------
     def references(self, entity_ids: list[str]) -> Iterator[str]:
@@ -209,14 +203,8 @@ class DynamoStatistics(TableAdapter):
                     "ProjectionExpression": "#r",
                     "ExpressionAttributeNames": {"#r": "reference"},
                 }
-                with translated_errors():
-                    while True:
-                        page = self.db.query(**kwargs)
-                        for item in page.get("Items", []):
-                            yield str(item["reference"]["S"])
-                        if "LastEvaluatedKey" not in page:
-                            break
-                        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+                for item in self.query_all(**kwargs):
+                    yield str(item["reference"]["S"])
 
     def counter_keys(self, month: str) -> list[tuple[str, str]]:
         kwargs: dict[str, Any] = {
@@ -226,14 +214,7 @@ class DynamoStatistics(TableAdapter):
             "ProjectionExpression": "#d, #e",
             "ExpressionAttributeNames": {"#d": "day", "#e": "entity_id"},
         }
-        keys: list[tuple[str, str]] = []
-        with translated_errors():
-            while True:
-                page = self.db.query(**kwargs)
-                keys += [(i["day"]["S"], i["entity_id"]["S"]) for i in page.get("Items", [])]
-                if "LastEvaluatedKey" not in page:
-                    return keys
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [(i["day"]["S"], i["entity_id"]["S"]) for i in self.query_all(**kwargs)]
 
     def replace_all(
         self,
