@@ -118,27 +118,14 @@ def case_item(case: Case) -> dict[str, Any]:
 
 
 def case_from_item(item: dict[str, Any]) -> Case:
+    """The whole case: what a list shows (``header_from_item``) and what only its page reads."""
     return Case(
-        reference=item["reference"],
-        type=CaseType(item["type"]),
-        entity_id=item["entity_id"],
-        subject=item["subject"],
+        **vars(header_from_item(item)),
         description=item["description"],
-        language=Language(item["language"]),
-        channel=Channel(item["channel"]),
-        status=Status(item["status"]),
         citizen_id=item["citizen_id"],
-        created_at=parse_iso(item["created_at"]),
-        updated_at=parse_iso(item["updated_at"]),
-        due_at=parse_iso(item["due_at"]),
         version=int(item["version"]),
-        assignee=item.get("assignee"),
         outcome=SuggestionOutcome(item["outcome"]) if item.get("outcome") else None,
         contact=Contact(**item["contact"]) if item.get("contact") else None,
-        warn_at=parse_iso(item["warn_at"]) if item.get("warn_at") else None,
-        escalation_level=int(item.get("escalation_level", 0)),
-        sla_state=SlaState(item.get("sla_state", SlaState.ON_TRACK.value)),
-        cycle=int(item.get("cycle", 1)),
         paused_remaining_seconds=(
             int(item["paused_remaining_seconds"])
             if item.get("paused_remaining_seconds") is not None
