@@ -103,8 +103,6 @@ def get_audit(
 )
 def erase_citizen(body: ErasureRequest) -> ErasureView:
     report = defaults.case_erasure().erase_citizen(caller_of(api), body.reference)
-    logger.append_keys(reference=report.reference)
-    logger.info("erasure done", extra={"cases": report.cases, "files": report.files})
     return ErasureView(
         reference=report.reference,
         cases_erased=report.cases,
